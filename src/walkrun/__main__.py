@@ -1,0 +1,3 @@
+from walkrun.cli import main
+
+main()

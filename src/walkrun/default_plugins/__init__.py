@@ -1,0 +1,1 @@
+"""walkrun's built-in plugins, registered exactly like third-party ones."""

@@ -1,0 +1,54 @@
+"""A runner who follows the plan: generates check-ins day by day through the engine.
+
+Used by the demo, the tests and the benchmarks, so all of them exercise the
+real progression rules rather than hand-written expectations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from walkrun.history import history_from_log
+from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult
+from walkrun.plan import SessionKind
+from walkrun.progression import build_plan
+from walkrun.protocol import Protocol
+
+ACTIVE = {SessionKind.BRISK_WALK, SessionKind.WALK_RUN, SessionKind.RUN}
+
+
+def follow_plan(
+    profile: AthleteProfile,
+    protocol: Protocol,
+    start: dt.date,
+    end: dt.date,
+    *,
+    pain: Mapping[dt.date, dict[str, object]] | None = None,
+    tests_on: dt.date | None = None,
+    skip: frozenset[dt.date] = frozenset(),
+) -> tuple[list[CheckIn], list[ClinicalTestResult]]:
+    """Do every planned walk/run from ``start`` to ``end`` pain-free, except ``pain`` days.
+
+    ``pain`` maps a date to CheckIn fields that replace the clean scores that day.
+    ``tests_on`` passes every gate test on that date.
+    """
+    pain = pain or {}
+    checkins: list[CheckIn] = []
+    clinical: list[ClinicalTestResult] = []
+    day = start
+    while day <= end:
+        if tests_on == day:
+            clinical += [ClinicalTestResult(test=t, date=day, passed=True) for t in protocol.gate.required_tests]
+        history = history_from_log(checkins, clinical)
+        session = build_plan(profile, protocol, history, day, horizon_days=1).sessions[0]
+        if session.kind in ACTIVE and day not in skip:
+            fields: dict[str, object] = {"pain_during": 0, "pain_after": 0, "pain_next_morning": 0}
+            fields.update(pain.get(day, {}))
+            checkins.append(
+                CheckIn(date=day, walk_min=session.walk_s / 60, run_min=session.run_s / 60 or None, **fields)  # type: ignore[arg-type]
+            )
+        elif day in pain:
+            checkins.append(CheckIn(date=day, **pain[day]))  # type: ignore[arg-type]
+        day += dt.timedelta(days=1)
+    return checkins, clinical

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dataclasses import dataclass
+
+from walkrun.models import AthleteProfile
+from walkrun.plugins import Registry, make_plugin_manager
+from walkrun.protocol import Protocol
+
+SHARED_SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
+INJURY = dt.date(2026, 1, 5)
+
+
+@pytest.fixture
+def registry() -> Registry:
+    """A fresh plugin manager with only the built-ins (no installed third-party plugins)."""
+    return make_plugin_manager(load_entrypoints=False, env={})
+
+
+@pytest.fixture
+def femoral(registry: Registry) -> Protocol:
+    return registry.protocol("femoral-neck-bsi")
+
+
+@pytest.fixture
+def make_profile() -> Callable[..., AthleteProfile]:
+    def make(**kw: Any) -> AthleteProfile:
+        data: dict[str, Any] = {"athlete_id": "ann", "condition": "femoral-neck-bsi", "injury_date": INJURY}
+        data.update(kw)
+        return AthleteProfile.model_validate(data)
+
+    return make
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def run_cli(home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Invoke the real entry point (with its one-line error handling) in a temp home."""
+    from walkrun.cli import main
+
+    def invoke(*args: str, use_home: bool = True) -> CliResult:
+        capsys.readouterr()
+        full = ["--home", str(home), *args] if use_home else list(args)
+        try:
+            main(full)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return invoke
