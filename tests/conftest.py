@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from dataclasses import dataclass
 
 from walkrun.models import AthleteProfile
 from walkrun.plugins import Registry, make_plugin_manager

@@ -21,10 +21,35 @@ TESTS = [
 
 
 def _init(run_cli, athlete="ann", injury=INJURY):
-    r = run_cli("init", "--athlete", athlete, "--condition", "femoral-neck-bsi", "--injury-date", str(injury),
-                "--timezone", "Europe/London", "--today", "2026-06-01") if False else run_cli(
-        "--today", "2026-06-01", "init", "--athlete", athlete, "--condition", "femoral-neck-bsi",
-        "--injury-date", str(injury), "--timezone", "Europe/London")
+    r = (
+        run_cli(
+            "init",
+            "--athlete",
+            athlete,
+            "--condition",
+            "femoral-neck-bsi",
+            "--injury-date",
+            str(injury),
+            "--timezone",
+            "Europe/London",
+            "--today",
+            "2026-06-01",
+        )
+        if False
+        else run_cli(
+            "--today",
+            "2026-06-01",
+            "init",
+            "--athlete",
+            athlete,
+            "--condition",
+            "femoral-neck-bsi",
+            "--injury-date",
+            str(injury),
+            "--timezone",
+            "Europe/London",
+        )
+    )
     assert r.exit_code == 0, r.stderr
     return r
 
@@ -36,13 +61,37 @@ def _ready_runner(run_cli, athlete="ann"):
     end = INJURY + dt.timedelta(weeks=13)
     while day <= end:
         if day.weekday() in (0, 2, 4, 6):
-            r = run_cli("--athlete", athlete, "--today", str(end), "log", "--date", str(day), "--walk-min", "45",
-                        "--pain-during", "0", "--pain-after", "0")
+            r = run_cli(
+                "--athlete",
+                athlete,
+                "--today",
+                str(end),
+                "log",
+                "--date",
+                str(day),
+                "--walk-min",
+                "45",
+                "--pain-during",
+                "0",
+                "--pain-after",
+                "0",
+            )
             assert r.exit_code == 0, r.stderr
         day += dt.timedelta(days=1)
     for test in TESTS:
-        r = run_cli("--athlete", athlete, "--today", str(end), "clinical", "--date", str(end - dt.timedelta(days=2)),
-                    "--test", test, "--result", "pass")
+        r = run_cli(
+            "--athlete",
+            athlete,
+            "--today",
+            str(end),
+            "clinical",
+            "--date",
+            str(end - dt.timedelta(days=2)),
+            "--test",
+            test,
+            "--result",
+            "pass",
+        )
         assert r.exit_code == 0, r.stderr
     return end
 
@@ -91,9 +140,25 @@ def test_pain_report_drops_next_session_and_explain_says_why(run_cli):
         plan = json.loads(run_cli("--athlete", "ann", "--today", str(day), "plan", "--json", "--weeks", "1").stdout)
         s = plan["sessions"][0]
         if s["run_s"]:
-            run_cli("--athlete", "ann", "--today", str(day), "log", "--date", str(day), "--walk-min",
-                    str(s["walk_s"] / 60), "--run-min", str(s["run_s"] / 60), "--pain-during", "0", "--pain-after",
-                    "0", "--pain-next-morning", "0")
+            run_cli(
+                "--athlete",
+                "ann",
+                "--today",
+                str(day),
+                "log",
+                "--date",
+                str(day),
+                "--walk-min",
+                str(s["walk_s"] / 60),
+                "--run-min",
+                str(s["run_s"] / 60),
+                "--pain-during",
+                "0",
+                "--pain-after",
+                "0",
+                "--pain-next-morning",
+                "0",
+            )
         day += dt.timedelta(days=1)
     status = json.loads(run_cli("--athlete", "ann", "--today", str(day), "status", "--json").stdout)
     level_before = status["level"]
@@ -101,9 +166,23 @@ def test_pain_report_drops_next_session_and_explain_says_why(run_cli):
     plan = json.loads(run_cli("--athlete", "ann", "--today", str(day), "plan", "--json").stdout)
     run_day = next(s for s in plan["sessions"] if s["run_s"])
     pain_day = run_day["date"]
-    r = run_cli("--athlete", "ann", "--today", pain_day, "log", "--date", pain_day, "--walk-min",
-                str(run_day["walk_s"] / 60), "--run-min", str(run_day["run_s"] / 60), "--pain-during", "3",
-                "--pain-after", "1")
+    r = run_cli(
+        "--athlete",
+        "ann",
+        "--today",
+        pain_day,
+        "log",
+        "--date",
+        pain_day,
+        "--walk-min",
+        str(run_day["walk_s"] / 60),
+        "--run-min",
+        str(run_day["run_s"] / 60),
+        "--pain-during",
+        "3",
+        "--pain-after",
+        "1",
+    )
     assert r.exit_code == 0, r.stderr
     nxt = dt.date.fromisoformat(pain_day) + dt.timedelta(days=1)
     plan = json.loads(run_cli("--athlete", "ann", "--today", str(nxt), "plan", "--json").stdout)
@@ -112,7 +191,7 @@ def test_pain_report_drops_next_session_and_explain_says_why(run_cli):
     explain = json.loads(run_cli("--athlete", "ann", "--today", str(nxt), "explain", "--json").stdout)
     drops = [d for d in explain["decisions"] if d["action"] == "drop" and d["date"] == pain_day]
     assert drops and drops[0]["rule"] == "pain:pain-during-drop"
-    assert "during 3/10" in drops[0]["evidence"] and "001_" in drops[0]["source"] or "Brigham" in drops[0]["source"]
+    assert ("during 3/10" in drops[0]["evidence"] and "001_" in drops[0]["source"]) or "Brigham" in drops[0]["source"]
     text = run_cli("--athlete", "ann", "--today", str(nxt), "explain").stdout
     assert "pain-during-drop" in text and "evidence:" in text and "source:" in text
 
@@ -143,12 +222,24 @@ def test_errors_are_one_line(run_cli):
     cases = [
         ("--athlete", "nobody", "status"),
         ("--today", "2026-13-01", "status"),
-        ("init", "--athlete", "x", "--condition", "femoral-neck-bsi", "--injury-date", "2026-01-05", "--protocol", "nope"),
+        (
+            "init",
+            "--athlete",
+            "x",
+            "--condition",
+            "femoral-neck-bsi",
+            "--injury-date",
+            "2026-01-05",
+            "--protocol",
+            "nope",
+        ),
     ]
     _init(run_cli)
     cases.append(("--athlete", "ann", "--today", "2026-06-01", "log", "--pain-during", "11"))
     cases.append(("--athlete", "ann", "--today", "2026-06-01", "clinical", "--test", "made-up", "--result", "pass"))
-    cases.append(("--athlete", "ann", "--today", "2026-06-01", "clinical", "--test", "single-leg-hop", "--result", "pass"))
+    cases.append(
+        ("--athlete", "ann", "--today", "2026-06-01", "clinical", "--test", "single-leg-hop", "--result", "pass")
+    )
     for args in cases:
         r = run_cli(*args)
         assert r.exit_code != 0, args

@@ -28,7 +28,7 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-class DateType(click.ParamType):
+class DateType(click.ParamType):  # type: ignore[type-arg]
     name = "YYYY-MM-DD"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
@@ -106,7 +106,9 @@ def emit_json(data: Any) -> None:
     help="Also load one-file plugins (*.py) from this folder.",
 )
 @click.pass_context
-def cli(ctx: click.Context, home: Path | None, athlete: str | None, today: dt.date | None, plugins_dir: Path | None) -> None:
+def cli(
+    ctx: click.Context, home: Path | None, athlete: str | None, today: dt.date | None, plugins_dir: Path | None
+) -> None:
     """walkrun: a safe return-to-run plan after a hip injury.
 
     \b
@@ -164,7 +166,7 @@ def _weekdays(value: str | None) -> list[Weekday] | None:
 @click.option("--revoke", multiple=True, type=click.Choice(sorted(CLEARANCE_FLAGS)), help="Withdraw a clearance.")
 @click.option("--json", "as_json", is_flag=True, help="Print the stored profile as JSON.")
 @click.pass_obj
-def init(c: Ctx, athlete_opt: str | None, as_json: bool, **flags: Any) -> None:
+def init(c: Ctx, /, athlete_opt: str | None, as_json: bool, **flags: Any) -> None:
     """Create an athlete profile, or update the given fields of an existing one."""
     athlete_id = athlete_opt or c.athlete
     if not athlete_id:
@@ -172,8 +174,16 @@ def init(c: Ctx, athlete_opt: str | None, as_json: bool, **flags: Any) -> None:
     existing = c.store.find_profile(athlete_id)
     data: dict[str, Any] = existing.model_dump() if existing else {"athlete_id": athlete_id}
     prefs: dict[str, Any] = data.get("preferences") or {}
-    simple = {"name": "name", "condition": "condition", "injury_date": "injury_date", "side": "side",
-              "grade": "grade", "surgery": "surgery", "fwb": "full_weight_bearing_date", "protocol_id": "protocol_id"}
+    simple = {
+        "name": "name",
+        "condition": "condition",
+        "injury_date": "injury_date",
+        "side": "side",
+        "grade": "grade",
+        "surgery": "surgery",
+        "fwb": "full_weight_bearing_date",
+        "protocol_id": "protocol_id",
+    }
     for flag, key in simple.items():
         if flags[flag] is not None:
             data[key] = flags[flag]
@@ -212,8 +222,10 @@ def init(c: Ctx, athlete_opt: str | None, as_json: bool, **flags: Any) -> None:
         emit_json(profile.model_dump(mode="json"))
         return
     verb = "Created" if created else "Updated"
-    out.print(f"{verb} athlete [bold]{profile.athlete_id}[/]: {profile.condition.label}, injured {profile.injury_date}, "
-              f"protocol [bold]{protocol.id}[/] (store: {c.home})")
+    out.print(
+        f"{verb} athlete [bold]{profile.athlete_id}[/]: {profile.condition.label}, injured {profile.injury_date}, "
+        f"protocol [bold]{protocol.id}[/] (store: {c.home})"
+    )
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -243,7 +255,7 @@ def _save_revision(c: Ctx, athlete_id: str, reason: str) -> int | None:
 @click.option("--note", default="", help="Free text.")
 @click.option("--json", "as_json", is_flag=True, help="Print the stored check-in and today's session as JSON.")
 @click.pass_obj
-def log(c: Ctx, day: dt.date | None, as_json: bool, note: str, night_pain: bool, **values: Any) -> None:
+def log(c: Ctx, /, day: dt.date | None, as_json: bool, note: str, night_pain: bool, **values: Any) -> None:
     """Record a check-in: pain scores, and optionally a session done by hand.
 
     Logging the same date again fills in what was missing (e.g. the next-morning score).
@@ -311,8 +323,10 @@ def clinical(c: Ctx, day: dt.date | None, test_id: str, result: str, note: str, 
         known = ", ".join([t.id for t in protocol.clinical_tests] + [CLINICIAN_REVIEW])
         fail(f"unknown test {test_id!r} for protocol {protocol.id}; known: {known}")
     if test is not None and test.hop and protocol.is_bone and not profile.clearances.hop_tests_allowed:
-        fail(f"{test_id} is a hop test: not offered for {profile.condition.label} until a clinician enables it "
-             f"(walkrun init --athlete {athlete_id} --clearance hop-tests)")
+        fail(
+            f"{test_id} is a hop test: not offered for {profile.condition.label} until a clinician enables it "
+            f"(walkrun init --athlete {athlete_id} --clearance hop-tests)"
+        )
     record = ClinicalTestResult(test=test_id, date=day, passed=result == "pass", note=note)
     c.store.add_clinical(athlete_id, record)
     rev = _save_revision(c, athlete_id, f"clinical test {test_id} {result} on {day}")
@@ -338,10 +352,14 @@ def status(c: Ctx, as_json: bool) -> None:
     if as_json:
         emit_json(status_view(plan))
         return
-    out.print(f"[bold]{athlete_id}[/] — {ap.profile.condition.label}, injured {ap.profile.injury_date} "
-              f"({(plan.today - ap.profile.injury_date).days // 7} weeks ago)")
-    out.print(f"Protocol: {ap.protocol.name}   Today: {plan.today}   Phase: [bold]{plan.phase.value}[/]"
-              + (f"   Level: [bold]{plan.level}[/]" if plan.level else ""))
+    out.print(
+        f"[bold]{athlete_id}[/] — {ap.profile.condition.label}, injured {ap.profile.injury_date} "
+        f"({(plan.today - ap.profile.injury_date).days // 7} weeks ago)"
+    )
+    out.print(
+        f"Protocol: {ap.protocol.name}   Today: {plan.today}   Phase: [bold]{plan.phase.value}[/]"
+        + (f"   Level: [bold]{plan.level}[/]" if plan.level else "")
+    )
     gate = plan.gate
     state = f"OPEN since {gate.opened_on}" if gate.open and gate.opened_on else ("OPEN" if gate.open else "CLOSED")
     table = Table(title=f"Gate to running: {state}", show_lines=False, expand=False)
@@ -402,8 +420,15 @@ def explain(c: Ctx, show_all: bool, as_json: bool) -> None:
     ap = plan_for(c.store, c.registry, athlete_id, c.today(athlete_id), 28)
     decisions = [d for d in ap.plan.decisions if show_all or not d.projected]
     if as_json:
-        emit_json({"athlete": athlete_id, "today": ap.plan.today.isoformat(), "phase": ap.plan.phase.value,
-                   "level": ap.plan.level, "decisions": [decision_view(d) for d in ap.plan.decisions]})
+        emit_json(
+            {
+                "athlete": athlete_id,
+                "today": ap.plan.today.isoformat(),
+                "phase": ap.plan.phase.value,
+                "level": ap.plan.level,
+                "decisions": [decision_view(d) for d in ap.plan.decisions],
+            }
+        )
         return
     if not decisions:
         out.print("No decisions yet.")
@@ -427,8 +452,10 @@ def protocols(c: Ctx, as_json: bool) -> None:
     for p in items:
         out.print(f"[bold]{p['id']}[/] — {p['name']} ({p['tissue']})")
         out.print(f"  conditions: {', '.join(p['conditions'])}; default for: {', '.join(p['default_for']) or '-'}")
-        out.print(f"  levels: {', '.join(lv['id'] + ' ' + lv['name'] for lv in p['levels'])}; "
-                  f"then continuous {p['continuous_min'][0]}→{p['continuous_min'][-1]} min")
+        out.print(
+            f"  levels: {', '.join(lv['id'] + ' ' + lv['name'] for lv in p['levels'])}; "
+            f"then continuous {p['continuous_min'][0]}→{p['continuous_min'][-1]} min"
+        )
         if p["required_clinical_tests"]:
             out.print(f"  required tests: {', '.join(p['required_clinical_tests'])}")
 
@@ -459,8 +486,14 @@ def athletes(c: Ctx, as_json: bool) -> None:
     rows = []
     for athlete_id in c.store.athlete_ids():
         p = c.store.profile(athlete_id)
-        rows.append({"athlete": athlete_id, "name": p.name, "condition": p.condition.value,
-                     "injury_date": p.injury_date.isoformat()})
+        rows.append(
+            {
+                "athlete": athlete_id,
+                "name": p.name,
+                "condition": p.condition.value,
+                "injury_date": p.injury_date.isoformat(),
+            }
+        )
     if as_json:
         emit_json({"athletes": rows})
         return

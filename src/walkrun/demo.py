@@ -57,21 +57,29 @@ def run_demo(c: Ctx, *, as_json: bool = False) -> None:
         print(dumps({"home": str(home), "status": status_view(plan)}), end="")
         return
     out.print(f"[bold]walkrun demo[/] — store: {home}")
-    out.print(f"1. Created athlete {DEMO_ATHLETE}: {profile.condition.label}, injured {INJURY}, "
-              f"full weight-bearing {profile.full_weight_bearing_date}, protocol {protocol.id}")
+    out.print(
+        f"1. Created athlete {DEMO_ATHLETE}: {profile.condition.label}, injured {INJURY}, "
+        f"full weight-bearing {profile.full_weight_bearing_date}, protocol {protocol.id}"
+    )
     walks = [c for c in checkins if c.walk_min and not c.run_min]
     runs = [c for c in checkins if c.run_min]
-    out.print(f"2. Logged {len(checkins)} check-ins by following the plan: {len(walks)} brisk walks "
-              f"({min(c.walk_min or 0 for c in walks):.0f}→{max(c.walk_min or 0 for c in walks):.0f} min), "
-              f"{len(runs)} walk-run sessions, one with pain on {pain_day}")
+    out.print(
+        f"2. Logged {len(checkins)} check-ins by following the plan: {len(walks)} brisk walks "
+        f"({min(c.walk_min or 0 for c in walks):.0f}→{max(c.walk_min or 0 for c in walks):.0f} min), "
+        f"{len(runs)} walk-run sessions, one with pain on {pain_day}"
+    )
     out.print(f"3. Recorded {len(clinical)} passed clinical tests on {clinical[0].date if clinical else '-'}")
     gate = plan.gate
-    out.print(f"4. Today {today}: phase [bold]{plan.phase.value}[/], level [bold]{plan.level}[/], "
-              f"gate {'open since ' + str(gate.opened_on) if gate.open else 'closed'}")
+    out.print(
+        f"4. Today {today}: phase [bold]{plan.phase.value}[/], level [bold]{plan.level}[/], "
+        f"gate {'open since ' + str(gate.opened_on) if gate.open else 'closed'}"
+    )
     for crit in gate.criteria:
         out.print(f"     {'✔' if crit.met else '✘'} {crit.name}")
     out.print("5. Key decisions:")
-    for d in [d for d in plan.decisions if not d.projected and d.action in ("gate-open", "advance", "drop", "rest")][-6:]:
+    for d in [d for d in plan.decisions if not d.projected and d.action in ("gate-open", "advance", "drop", "rest")][
+        -6:
+    ]:
         out.print(f"     {d.date} {d.action} {d.level_from or ''}→{d.level_to or ''} ({d.rule}): {d.evidence[:90]}")
     out.print("6. Next sessions:")
     for s in [s for s in plan.sessions if s.kind.value != "rest"][:6]:

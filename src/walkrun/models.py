@@ -56,7 +56,8 @@ class Weekday(StrEnum):
     SUN = "sun"
 
     @property
-    def index(self) -> int:
+    def number(self) -> int:
+        """Monday = 0, like ``date.weekday()``."""
         return list(Weekday).index(self)
 
     @classmethod
@@ -97,7 +98,7 @@ class Preferences(BaseModel):
     def _some_days(cls, value: list[Weekday]) -> list[Weekday]:
         if len(set(value)) < 3:
             raise ValueError("need at least 3 session weekdays (walks several times a week)")
-        return sorted(set(value), key=lambda d: d.index)
+        return sorted(set(value), key=lambda d: d.number)
 
     @model_validator(mode="after")
     def _walk_below_run(self) -> Preferences:

@@ -7,6 +7,7 @@ broken plugin is reported by name and the rest keep working.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
 import importlib.util
@@ -74,13 +75,13 @@ class Registry:
         return [p for p in self.plugins.values() if p.error]
 
     def reader(self, name: str) -> type[Reader]:
-        return _lookup("reader", self.readers, name)
+        return _lookup("reader", self.readers, name)  # type: ignore[no-any-return]
 
     def writer(self, name: str) -> type[Writer]:
-        return _lookup("writer", self.writers, name)
+        return _lookup("writer", self.writers, name)  # type: ignore[no-any-return]
 
     def protocol(self, protocol_id: str) -> Protocol:
-        return _lookup("protocol", self.protocols, protocol_id)
+        return _lookup("protocol", self.protocols, protocol_id)  # type: ignore[no-any-return]
 
     def protocol_for(self, condition: Condition, protocol_id: str | None = None) -> Protocol:
         """The profile's chosen protocol, else the one marked default for its condition."""
@@ -96,7 +97,7 @@ class Registry:
 
     def add_commands(self, cli: click.Group) -> None:
         for info, impl in _impls(self.pm, "register_commands", self.plugins):
-            _guarded(info, lambda impl=impl: impl.function(cli=cli))
+            _guarded(info, functools.partial(impl.function, cli=cli))
 
 
 def _lookup(kind: str, table: Mapping[str, Any], name: str) -> Any:
@@ -231,7 +232,9 @@ def _guarded(info: PluginInfo, call: Callable[[], object]) -> None:
 def _collect(registry: Registry) -> None:
     pm, plugins = registry.pm, registry.plugins
 
-    def registrar(info: PluginInfo, kind: str, table: dict[str, Any], check: Callable[[Any], Any]) -> Callable[[Any], None]:
+    def registrar(
+        info: PluginInfo, kind: str, table: dict[str, Any], check: Callable[[Any], Any]
+    ) -> Callable[[Any], None]:
         def register(item: Any) -> None:
             value = check(item)
             name = value.id if isinstance(value, Protocol) else value.name
@@ -252,8 +255,7 @@ def _collect(registry: Registry) -> None:
         ("register_protocols", "protocols", registry.protocols, _check_protocol),
     ):
         for info, impl in _impls(pm, hook, plugins):
-            reg = registrar(info, kind, table, check)
-            _guarded(info, lambda impl=impl, reg=reg: impl.function(register=reg))
+            _guarded(info, functools.partial(impl.function, register=registrar(info, kind, table, check)))
 
 
 def _check_class(cls: Any, base: type, methods: tuple[str, ...]) -> Any:
@@ -262,7 +264,9 @@ def _check_class(cls: Any, base: type, methods: tuple[str, ...]) -> Any:
     name = getattr(cls, "name", None)
     if not isinstance(name, str) or not NAME_RE.match(name):
         raise PluginError(f"{cls.__name__} needs a 'name' of lowercase letters, digits, '-' or '_' (got {name!r})")
-    missing = [m for m in methods if getattr(cls, m, None) is None or getattr(getattr(cls, m), "__isabstractmethod__", False)]
+    missing = [
+        m for m in methods if getattr(cls, m, None) is None or getattr(getattr(cls, m), "__isabstractmethod__", False)
+    ]
     if missing:
         raise PluginError(f"{cls.__name__} does not implement {', '.join(missing)}")
     return cls

@@ -229,20 +229,20 @@ class _Replay:
             )
         if self.rest_until is not None and day > self.rest_until:
             self.rest_until = None
-        if not self.pre_gate and day.weekday() == 0 and self.reached_continuous:
-            if self._week_run_s(day - 7 * DAY) == 0 and self.rest_until is None:
-                last_interval = len(self.proto.walk_run.levels) - 1
-                self.reached_continuous = False
-                self.run.move(min(self.run.idx, last_interval), day)
-                self.phase = Phase.WALK_RUN
-                self._decide(
-                    day,
-                    "drop",
-                    "resume-after-break",
-                    "no running at all last week: back to intervals before continuous running again",
-                    self.proto.continuous.source,
-                    level_to=self._level_id(),
-                )
+        week_off = self.reached_continuous and self._week_run_s(day - 7 * DAY) == 0
+        if not self.pre_gate and day.weekday() == 0 and week_off and self.rest_until is None:
+            last_interval = len(self.proto.walk_run.levels) - 1
+            self.reached_continuous = False
+            self.run.move(min(self.run.idx, last_interval), day)
+            self.phase = Phase.WALK_RUN
+            self._decide(
+                day,
+                "drop",
+                "resume-after-break",
+                "no running at all last week: back to intervals before continuous running again",
+                self.proto.continuous.source,
+                level_to=self._level_id(),
+            )
         self._maybe_advance(day)
 
     def _maybe_advance(self, day: dt.date) -> None:
@@ -251,7 +251,13 @@ class _Replay:
         if self.pre_gate:
             wb = self.proto.walk
             top = len(self.walk_levels) - 1
-            ladder, need, min_days, rule, src = self.walk, wb.sessions_to_advance, wb.min_days_at_level, "walk-advance", wb.source
+            ladder, need, min_days, rule, src = (
+                self.walk,
+                wb.sessions_to_advance,
+                wb.min_days_at_level,
+                "walk-advance",
+                wb.source,
+            )
         else:
             wr = self.proto.walk_run
             top = len(self.rungs) - 1
@@ -331,7 +337,7 @@ class _Replay:
             walk_s=walk_s,
             total_s=sum(s.total_s for s in steps),
             reason=str(kw.pop("reason", self.reason)),
-            **kw,  # type: ignore[arg-type]
+            **kw,
         )
 
     def _rest(self, day: dt.date, title: str, why: str) -> Session:
@@ -357,7 +363,10 @@ class _Replay:
             title += " + clearance drills"
         if st.cross_training:
             steps.append(Step(kind=StepKind.CROSS_TRAINING, exercises=list(st.cross_training), label="optional"))
-        reason = f"strength stage {stage} of {len(st.stages)}: {st.stage_weeks[0]}-{st.stage_weeks[1]} weeks a stage from full weight-bearing ({self.proto.cite(st.source)})"
+        reason = (
+            f"strength stage {stage} of {len(st.stages)}: {st.stage_weeks[0]}-{st.stage_weeks[1]} weeks a stage "
+            f"from full weight-bearing ({self.proto.cite(st.source)})"
+        )
         return self._session(day, SessionKind.STRENGTH, title, steps, reason=reason)
 
     def _brisk_walk(self, day: dt.date, minutes: int, why: str) -> Session:
@@ -366,6 +375,12 @@ class _Replay:
         return self._session(
             day, SessionKind.BRISK_WALK, f"Brisk walk {minutes} min", steps, intensity="brisk, pain-free", reason=reason
         )
+
+    def _in_rest_between_runs(self, day: dt.date) -> bool:
+        """During the first weeks of running, a run day must follow a day without running."""
+        if self.first_run is None or not self._ran(day - DAY):
+            return False
+        return day < self.first_run + dt.timedelta(weeks=self.proto.walk_run.no_consecutive_run_days_weeks)
 
     def _run_budget_s(self, day: dt.date) -> int | None:
         """Running seconds still allowed this ISO week, once running is continuous."""
@@ -379,9 +394,8 @@ class _Replay:
 
     def _run_session(self, day: dt.date) -> Session | None:
         wr = self.proto.walk_run
-        if self._ran(day - DAY) and self.first_run is not None:
-            if day < self.first_run + dt.timedelta(weeks=wr.no_consecutive_run_days_weeks):
-                return None
+        if self._in_rest_between_runs(day):
+            return None
         rung = self.rungs[self.run.idx]
         budget = self._run_budget_s(day)
         steps: list[Step] = []
@@ -460,11 +474,19 @@ class _Replay:
         if rule.action == "drop":
             self._step_down(day + DAY, rule.levels)
             self._decide(
-                day, "drop", f"pain:{rule.id}", f"{scores}. {rule.says}", rule.source, level_from=before, level_to=self._level_id()
+                day,
+                "drop",
+                f"pain:{rule.id}",
+                f"{scores}. {rule.says}",
+                rule.source,
+                level_from=before,
+                level_to=self._level_id(),
             )
             return
         (self.walk if self.pre_gate else self.run).clean = []
-        self._decide(day, "hold", f"pain:{rule.id}", f"{scores}. {rule.says}", rule.source, level_from=before, level_to=before)
+        self._decide(
+            day, "hold", f"pain:{rule.id}", f"{scores}. {rule.says}", rule.source, level_from=before, level_to=before
+        )
 
     def _apply_actual(self, day: dt.date, prescribed: Session) -> None:
         done = self.done.get(day)
@@ -505,13 +527,14 @@ class _Replay:
                 self.walk.clean.append(day)
             elif not done.pain_known:
                 self._warn(day, "pain-unknown", f"walk on {day} has no pain evidence: not counted as pain-free")
-        if verdict.rule is not None:
-            self._apply_pain_rule(day, verdict.rule, done.checkin or c)  # type: ignore[arg-type]
+        pain_report = done.checkin or c
+        if verdict.rule is not None and pain_report is not None:
+            self._apply_pain_rule(day, verdict.rule, pain_report)
 
     def _judge_run(self, day: dt.date, done: DoneSession, prescribed: Session) -> bool:
         wr = self.proto.walk_run
         src = wr.rest_days_source or wr.source
-        if self._ran(day - DAY) and day < self.first_run + dt.timedelta(weeks=wr.no_consecutive_run_days_weeks):  # type: ignore[operator]
+        if self._in_rest_between_runs(day):
             self._warn(day, "consecutive-run-days", f"ran on {day - DAY} and {day}: keep a day between runs")
         if prescribed.run_s == 0:
             self._warn(day, "unplanned-run", f"ran {done.run_s // 60} min on {day}, a day without a planned run")

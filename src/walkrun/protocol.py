@@ -6,6 +6,7 @@ and *where each came from*; ``progression.py`` only applies them.
 
 from __future__ import annotations
 
+import itertools
 import tomllib
 from enum import StrEnum
 from pathlib import Path
@@ -138,7 +139,7 @@ class Continuous(Sourced):
     def _steps_within_cap(self) -> Continuous:
         d = self.durations_min
         limit = 1 + self.max_weekly_increase_pct / 100
-        for a, b in zip(d, d[1:], strict=False):
+        for a, b in itertools.pairwise(d):
             if not a < b <= a * limit + 1e-9:
                 raise ValueError(f"continuous step {a}->{b} min must rise and stay within the weekly cap")
         return self
@@ -193,7 +194,16 @@ class Protocol(_Strict):
             if key:
                 cited.append((where, key))
 
-        for name in ("weight_bearing", "walk", "gate", "strength", "clearance_drills", "walk_run", "continuous", "pain"):
+        for name in (
+            "weight_bearing",
+            "walk",
+            "gate",
+            "strength",
+            "clearance_drills",
+            "walk_run",
+            "continuous",
+            "pain",
+        ):
             section = getattr(self, name)
             if section is not None:
                 cite(name, section.source)

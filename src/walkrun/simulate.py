@@ -46,9 +46,9 @@ def follow_plan(
             fields: dict[str, object] = {"pain_during": 0, "pain_after": 0, "pain_next_morning": 0}
             fields.update(pain.get(day, {}))
             checkins.append(
-                CheckIn(date=day, walk_min=session.walk_s / 60, run_min=session.run_s / 60 or None, **fields)  # type: ignore[arg-type]
+                CheckIn(date=day, walk_min=session.walk_s / 60, run_min=session.run_s / 60 or None, **fields)
             )
         elif day in pain:
-            checkins.append(CheckIn(date=day, **pain[day]))  # type: ignore[arg-type]
+            checkins.append(CheckIn(date=day, **pain[day]))
         day += dt.timedelta(days=1)
     return checkins, clinical

@@ -173,7 +173,9 @@ class Store:
             "SELECT date, test, passed, note FROM clinical_tests WHERE athlete_id = ? ORDER BY date, seq",
             (athlete_id,),
         )
-        return [ClinicalTestResult(date=dt.date.fromisoformat(d), test=t, passed=bool(p), note=n) for d, t, p, n in rows]
+        return [
+            ClinicalTestResult(date=dt.date.fromisoformat(d), test=t, passed=bool(p), note=n) for d, t, p, n in rows
+        ]
 
     # ---- plan revisions -------------------------------------------------------
     def save_revision(self, athlete_id: str, today: dt.date, reason: str, plan_json: str) -> int | None:
@@ -188,7 +190,8 @@ class Store:
                 return None
             rev = (last[0] if last else 0) + 1
             cur.execute(
-                "INSERT INTO plan_revisions(athlete_id, rev, today, reason, plan_hash, plan_json) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO plan_revisions(athlete_id, rev, today, reason, plan_hash, plan_json)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 (athlete_id, rev, today.isoformat(), reason, digest, plan_json),
             )
             return rev

@@ -87,6 +87,7 @@ def plan_view(plan: Plan) -> dict[str, Any]:
 
 def status_view(plan: Plan, next_n: int = 7) -> dict[str, Any]:
     upcoming = [s for s in plan.sessions if s.kind.value != "rest"][:next_n]
+    last = _last_real(plan.decisions)
     return {
         "athlete": plan.athlete_id,
         "protocol": plan.protocol_id,
@@ -97,7 +98,7 @@ def status_view(plan: Plan, next_n: int = 7) -> dict[str, Any]:
         "today_session": session_view(plan.sessions[0]) if plan.sessions else None,
         "next_sessions": [session_view(s) for s in upcoming],
         "warnings": [{"date": w.date.isoformat(), "kind": w.kind, "message": w.message} for w in plan.warnings],
-        "last_decision": decision_view(_last_real(plan.decisions)) if _last_real(plan.decisions) else None,
+        "last_decision": decision_view(last) if last else None,
     }
 
 

@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from walkrun.history import History
 from walkrun.models import AthleteProfile
 from walkrun.plan import Plan
 from walkrun.protocol import Protocol
@@ -22,18 +23,28 @@ class ExportContext(BaseModel):
 
     profile: AthleteProfile
     protocol: Protocol
-    options: dict[str, str] = Field(default_factory=dict)
+    history: History = Field(default_factory=History, description="what was done and reported up to plan.today")
+    options: dict[str, str] = Field(default_factory=dict, description="writer options, e.g. all_day=1, weeks=4")
     state: dict[str, str] = Field(
-        default_factory=dict, description="what this writer stored last time (e.g. content hashes)"
+        default_factory=dict, description="what this writer returned as state last time (e.g. SEQUENCE per UID)"
     )
+
+
+class WriteResult(BaseModel):
+    """What a writer wrote, plus state the core stores and hands back next time."""
+
+    paths: list[Path]
+    state: dict[str, str] = Field(default_factory=dict)
 
 
 class Writer(ABC):
     """Base class for writer plugins, registered through ``register_writers``.
 
     ``name`` is what ``walkrun export --format`` accepts and must be unique.
-    ``write`` returns the paths it wrote inside ``out_dir``; use
-    :func:`atomic_write` so a crash never leaves half a file.
+    ``write`` returns the paths it wrote inside ``out_dir`` (or a
+    :class:`WriteResult` when it keeps state between exports, such as iCal
+    SEQUENCE numbers); use :func:`atomic_write` so a crash never leaves half a
+    file. Writers must be deterministic: same plan and state, same bytes.
     """
 
     name: ClassVar[str]
@@ -41,8 +52,8 @@ class Writer(ABC):
     extension: ClassVar[str] = ""
 
     @abstractmethod
-    def write(self, plan: Plan, context: ExportContext, out_dir: Path) -> list[Path]:
-        """Write the plan under ``out_dir`` and return the written paths."""
+    def write(self, plan: Plan, context: ExportContext, out_dir: Path) -> list[Path] | WriteResult:
+        """Write the plan under ``out_dir`` and return the written paths (and state)."""
 
 
 def atomic_write(path: Path, data: bytes) -> Path:
