@@ -34,7 +34,13 @@ from walkrun.writers import Writer
 ENTRY_POINT_GROUP = "walkrun"
 ALLOW_ENV = "WALKRUN_LOAD_PLUGINS"
 PLUGINS_DIR_ENV = "WALKRUN_PLUGINS_DIR"
-BUILTIN_PLUGINS: tuple[str, ...] = ("walkrun.default_plugins.protocols",)
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "walkrun.default_plugins.protocols",
+    "walkrun.default_plugins.ics_writer",
+    "walkrun.default_plugins.fit_workout_writer",
+    "walkrun.default_plugins.json_writer",
+    "walkrun.default_plugins.html_writer",
+)
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -135,6 +141,8 @@ def make_plugin_manager(
     if directory is not None:
         _load_directory(pm, plugins, directory)
     for i, obj in enumerate(extra):
+        if pm.is_registered(obj):
+            continue  # e.g. a test passing a module that is already built in
         name = getattr(obj, "__name__", None) or f"extra-{i}"
         pm.register(obj, name=name)
         plugins[name] = PluginInfo(name, "extra")

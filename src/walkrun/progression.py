@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from walkrun.errors import UsageError
 from walkrun.history import DoneSession, History, merge_checkins
@@ -111,6 +112,7 @@ class _Replay:
         self.referral_drop = 0
         self.first_run: dt.date | None = None
         self.run_by_day: dict[dt.date, int] = {}
+        self.failed_tests: set[str] = set()
         self.reason = ""
         self.decisions: list[Decision] = []
         self.warnings: list[Warning_] = []
@@ -179,6 +181,7 @@ class _Replay:
             if day >= self.today:
                 self.sessions.append(session.model_copy(update={"provisional": day > self.today}))
             if day <= self.today:
+                self._apply_clinical(day)
                 self._apply_actual(day, session)
             else:
                 self._apply_assumed(day, session)
@@ -247,6 +250,8 @@ class _Replay:
 
     def _maybe_advance(self, day: dt.date) -> None:
         if self.phase is Phase.WEIGHT_BEARING or self.referred_on is not None:
+            return
+        if self.failed_tests and not self.pre_gate:
             return
         if self.pre_gate:
             wb = self.proto.walk
@@ -342,12 +347,12 @@ class _Replay:
 
     def _rest(self, day: dt.date, title: str, why: str) -> Session:
         reason = self.reason if why else "no session planned on this weekday"
-        return self._session(day, SessionKind.REST, title, [Step(kind=StepKind.REST, label=title)], reason=reason)
+        return self._session(day, SessionKind.REST, title, [_step(kind=StepKind.REST, label=title)], reason=reason)
 
     def _non_weight_bearing(self, day: dt.date) -> Session:
         wb = self.proto.weight_bearing
         exercises = list(wb.exercises) if wb else []
-        step = Step(kind=StepKind.STRENGTH, exercises=exercises, label="non-weight-bearing exercises")
+        step = _step(kind=StepKind.STRENGTH, exercises=exercises, label="non-weight-bearing exercises")
         return self._session(day, SessionKind.STRENGTH, "Protected loading: non-weight-bearing exercises", [step])
 
     def _strength(self, day: dt.date) -> Session:
@@ -355,14 +360,14 @@ class _Replay:
         assert st is not None
         stage = max(1, self._strength_stage(day))
         current = st.stages[stage - 1]
-        steps = [Step(kind=StepKind.STRENGTH, exercises=list(current.exercises), label=current.name)]
+        steps = [_step(kind=StepKind.STRENGTH, exercises=list(current.exercises), label=current.name)]
         title = f"Strength {current.name}"
         drills = self.proto.clearance_drills
         if drills and stage >= st.drills_from_stage:
-            steps.append(Step(kind=StepKind.STRENGTH, exercises=list(drills.drills), label="clearance drills"))
+            steps.append(_step(kind=StepKind.STRENGTH, exercises=list(drills.drills), label="clearance drills"))
             title += " + clearance drills"
         if st.cross_training:
-            steps.append(Step(kind=StepKind.CROSS_TRAINING, exercises=list(st.cross_training), label="optional"))
+            steps.append(_step(kind=StepKind.CROSS_TRAINING, exercises=list(st.cross_training), label="optional"))
         reason = (
             f"strength stage {stage} of {len(st.stages)}: {st.stage_weeks[0]}-{st.stage_weeks[1]} weeks a stage "
             f"from full weight-bearing ({self.proto.cite(st.source)})"
@@ -370,7 +375,7 @@ class _Replay:
         return self._session(day, SessionKind.STRENGTH, title, steps, reason=reason)
 
     def _brisk_walk(self, day: dt.date, minutes: int, why: str) -> Session:
-        steps = [Step(kind=StepKind.BRISK_WALK, duration_s=minutes * 60, label=f"brisk walk {minutes} min")]
+        steps = [_step(kind=StepKind.BRISK_WALK, duration_s=minutes * 60, label=f"brisk walk {minutes} min")]
         reason = self.reason if self.pre_gate else f"{why}: no back-to-back run days or weekly cap"
         return self._session(
             day, SessionKind.BRISK_WALK, f"Brisk walk {minutes} min", steps, intensity="brisk, pain-free", reason=reason
@@ -400,7 +405,7 @@ class _Replay:
         budget = self._run_budget_s(day)
         steps: list[Step] = []
         if wr.warmup_min:
-            steps.append(Step(kind=StepKind.WARMUP, duration_s=round(wr.warmup_min * 60), label="brisk walk warm-up"))
+            steps.append(_step(kind=StepKind.WARMUP, duration_s=round(wr.warmup_min * 60), label="brisk walk warm-up"))
         if rung.interval is not None:
             level = rung.interval
             repeats = level.repeats
@@ -410,10 +415,10 @@ class _Replay:
             if repeats < 1:
                 return None
             blocks = [
-                Step(kind=StepKind(b.kind), duration_s=round(b.min * 60), label=f"{b.kind} {b.min:g} min")
+                _step(kind=StepKind(b.kind), duration_s=round(b.min * 60), label=f"{b.kind} {b.min:g} min")
                 for b in level.pattern
             ]
-            steps.append(Step(kind=StepKind.REPEAT, repeat_count=repeats, steps=blocks))
+            steps.append(_step(kind=StepKind.REPEAT, repeat_count=repeats, steps=blocks))
             pattern = " / ".join(f"{b.kind} {b.min:g}" for b in level.pattern)
             title = f"Walk-run {level.id}: {repeats} × {pattern}"
             kind = SessionKind.WALK_RUN
@@ -423,17 +428,17 @@ class _Replay:
                 minutes = min(minutes, budget // 60)
             if minutes < self.proto.continuous.min_session_min:
                 return None
-            steps.append(Step(kind=StepKind.RUN, duration_s=minutes * 60, label=f"easy run {minutes} min"))
+            steps.append(_step(kind=StepKind.RUN, duration_s=minutes * 60, label=f"easy run {minutes} min"))
             title = f"Easy run {minutes} min"
             kind = SessionKind.RUN
         if wr.cooldown_min:
-            steps.append(Step(kind=StepKind.COOLDOWN, duration_s=round(wr.cooldown_min * 60), label="walk cool-down"))
+            steps.append(_step(kind=StepKind.COOLDOWN, duration_s=round(wr.cooldown_min * 60), label="walk cool-down"))
         return self._session(day, kind, title, steps, intensity=wr.intensity)
 
     # ---- applying what happened ------------------------------------------
     def _verdict(self, c: CheckIn | None, running: bool) -> _Verdict:
         pain = self.proto.pain
-        if c is None or (c.pain_during is None and c.pain_after is None and not c.night_pain):
+        if c is None:
             return _Verdict(False, note="pain unknown: no check-in with pain scores")
         for rule in pain.rules:
             if _fires(rule, c):
@@ -530,6 +535,29 @@ class _Replay:
         pain_report = done.checkin or c
         if verdict.rule is not None and pain_report is not None:
             self._apply_pain_rule(day, verdict.rule, pain_report)
+
+    def _apply_clinical(self, day: dt.date) -> None:
+        """A required test failed after the gate opened: one level down, no advance until it passes again."""
+        if self.pre_gate:
+            return
+        g = self.proto.gate
+        for t in (t for t in self.clinical if t.date == day and t.test in g.required_tests):
+            if t.passed:
+                self.failed_tests.discard(t.test)
+                continue
+            before = self._level_id()
+            if not self.failed_tests:
+                self._step_down(day + DAY, 1)
+            self.failed_tests.add(t.test)
+            self._decide(
+                day,
+                "drop",
+                "clinical-test-failed",
+                f"{t.test} failed on {day}{': ' + t.note if t.note else ''}; no step up until it is passed again",
+                g.tests_source or g.source,
+                level_from=before,
+                level_to=self._level_id(),
+            )
 
     def _judge_run(self, day: dt.date, done: DoneSession, prescribed: Session) -> bool:
         wr = self.proto.walk_run
@@ -640,7 +668,7 @@ class _Replay:
                 s = self.done.get(d)
                 if s is None or s.longest_brisk_walk_s < need_s:
                     continue
-                if _walk_pain_free(s.checkin or self.checkins.get(d)):
+                if self._walk_ok(s.checkin or self.checkins.get(d)):
                     good.append(d)
                 elif not s.pain_known:
                     unknown.append(d)
@@ -651,12 +679,21 @@ class _Replay:
             if unknown:
                 text += f"; {len(unknown)} more with pain unknown"
             parts.append(text)
+        quality = "pain-free" if self.proto.is_bone else "comfortable (mild pain that settles)"
         return Criterion(
-            name=f"pain-free brisk walks of {g.walk_min}+ min, {g.walks_per_week} a week for {g.window_weeks} weeks",
+            name=f"{quality} brisk walks of {g.walk_min}+ min, {g.walks_per_week} a week for {g.window_weeks} weeks",
             met=ok,
             evidence="; ".join(parts),
             source=self.proto.cite(g.walks_source or g.source),
         )
+
+    def _walk_ok(self, c: CheckIn | None) -> bool:
+        """A walk counts only on explicit scores within the protocol's limits (unknown is not pain-free)."""
+        pain = self.proto.pain
+        if c is None or c.pain_during is None or c.pain_after is None or c.night_pain:
+            return False
+        morning_ok = c.pain_next_morning is None or c.pain_next_morning <= pain.clean_max_next_morning
+        return c.pain_during <= pain.clean_max_during and c.pain_after <= pain.clean_max_after and morning_ok
 
     def _tests_criterion(self, day: dt.date) -> Criterion:
         g = self.proto.gate
@@ -690,6 +727,10 @@ class _Replay:
             warnings=self.warnings,
             history_days=(self.today - self.p.injury_date).days + 1,
         )
+
+
+def _step(**fields: Any) -> Step:
+    return Step(**fields)
 
 
 def _days(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -728,13 +769,6 @@ def _fires(rule: PainRule, c: CheckIn) -> bool:
         return (c.max_pain or 0) >= max(rule.min_score, 1)
     score = {"during": c.pain_during, "after": c.pain_after, "next_morning": c.pain_next_morning}[rule.signal]
     return score is not None and score >= max(rule.min_score, 1)
-
-
-def _walk_pain_free(c: CheckIn | None) -> bool:
-    """A walk counts as pain-free only on explicit zero scores (unknown is not pain-free)."""
-    if c is None or c.pain_during is None or c.pain_after is None:
-        return False
-    return c.pain_during == 0 and c.pain_after == 0 and not c.night_pain and not c.pain_next_morning
 
 
 def _describe_pain(c: CheckIn) -> str:

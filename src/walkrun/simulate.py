@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from walkrun.history import history_from_log
 from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult
-from walkrun.plan import SessionKind
+from walkrun.plan import Session, SessionKind
 from walkrun.progression import build_plan
 from walkrun.protocol import Protocol
 
@@ -27,13 +27,17 @@ def follow_plan(
     pain: Mapping[dt.date, dict[str, object]] | None = None,
     tests_on: dt.date | None = None,
     skip: frozenset[dt.date] = frozenset(),
+    overdo: Mapping[dt.date, float] | None = None,
+    prescribed: dict[dt.date, Session] | None = None,
 ) -> tuple[list[CheckIn], list[ClinicalTestResult]]:
     """Do every planned walk/run from ``start`` to ``end`` pain-free, except ``pain`` days.
 
     ``pain`` maps a date to CheckIn fields that replace the clean scores that day.
-    ``tests_on`` passes every gate test on that date.
+    ``tests_on`` passes every gate test on that date. ``overdo`` multiplies the
+    running done on a day; ``prescribed`` (if given) collects each day's session.
     """
     pain = pain or {}
+    overdo = overdo or {}
     checkins: list[CheckIn] = []
     clinical: list[ClinicalTestResult] = []
     day = start
@@ -42,11 +46,18 @@ def follow_plan(
             clinical += [ClinicalTestResult(test=t, date=day, passed=True) for t in protocol.gate.required_tests]
         history = history_from_log(checkins, clinical)
         session = build_plan(profile, protocol, history, day, horizon_days=1).sessions[0]
+        if prescribed is not None:
+            prescribed[day] = session
         if session.kind in ACTIVE and day not in skip:
             fields: dict[str, object] = {"pain_during": 0, "pain_after": 0, "pain_next_morning": 0}
             fields.update(pain.get(day, {}))
             checkins.append(
-                CheckIn(date=day, walk_min=session.walk_s / 60, run_min=session.run_s / 60 or None, **fields)
+                CheckIn(
+                    date=day,
+                    walk_min=session.walk_s / 60,
+                    run_min=session.run_s * overdo.get(day, 1.0) / 60 or None,
+                    **fields,
+                )
             )
         elif day in pain:
             checkins.append(CheckIn(date=day, **pain[day]))

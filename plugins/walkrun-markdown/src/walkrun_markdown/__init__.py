@@ -25,8 +25,10 @@ def render(plan: Plan, athlete_name: str = "") -> str:
     """The plan as Markdown: gate checklist, sessions week by week, recent decisions."""
     who = athlete_name or plan.athlete_id
     lines = [f"# Return-to-run plan: {who}", ""]
-    lines.append(f"*As of {plan.today} — protocol `{plan.protocol_id}`, phase **{plan.phase.value}**"
-                 + (f", level **{plan.level}***" if plan.level else "*"))
+    lines.append(
+        f"*As of {plan.today} — protocol `{plan.protocol_id}`, phase **{plan.phase.value}**"
+        + (f", level **{plan.level}***" if plan.level else "*")
+    )
     lines += ["", "## Gate to running", ""]
     for c in plan.gate.criteria:
         lines.append(f"- [{'x' if c.met else ' '}] {c.name} — {c.evidence}")

@@ -1,0 +1,79 @@
+"""The plan as one JSON document, for scripts and other tools.
+
+The document wraps the same ``plan_view`` shape that ``walkrun plan --json``
+prints, so a script written against the CLI reads the file unchanged. Its
+JSON Schema is generated in :mod:`walkrun.schema` and committed as
+``docs/plan.schema.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from walkrun.hookspecs import hookimpl
+from walkrun.models import AthleteProfile
+from walkrun.plan import Plan
+from walkrun.protocol import Protocol
+from walkrun.schema import SCHEMA_ID, plan_json_schema
+from walkrun.views import dumps, plan_view
+from walkrun.writers import ExportContext, Writer, atomic_write
+
+__all__ = ["JsonWriter", "athlete_summary", "plan_document", "plan_from_view", "plan_json_schema"]
+
+
+def athlete_summary(profile: AthleteProfile) -> dict[str, Any]:
+    """Who the plan is for; clearances and device thresholds stay in the store."""
+    return {
+        "id": profile.athlete_id,
+        "name": profile.name,
+        "condition": profile.condition.value,
+        "side": profile.side.value,
+        "injury_date": profile.injury_date.isoformat(),
+        "full_weight_bearing_date": (
+            profile.full_weight_bearing_date.isoformat() if profile.full_weight_bearing_date else None
+        ),
+        "grade": profile.grade,
+        "surgery": profile.surgery,
+        "goal_run_min": profile.preferences.goal_run_min,
+        "timezone": profile.preferences.timezone,
+    }
+
+
+def plan_document(plan: Plan, profile: AthleteProfile, protocol: Protocol) -> dict[str, Any]:
+    """The whole document the writer saves, as plain data."""
+    return {
+        "schema": SCHEMA_ID,
+        "plan": plan_view(plan),
+        "athlete": athlete_summary(profile),
+        "protocol": {"id": protocol.id, "name": protocol.name},
+    }
+
+
+def plan_from_view(view: Mapping[str, Any]) -> Plan:
+    """Rebuild a :class:`Plan` from ``plan_view`` data (e.g. a document's ``plan``).
+
+    ``history_days`` is not part of the view, so it comes back as 0.
+    """
+    data = dict(view)
+    data["athlete_id"] = data.pop("athlete")
+    data["protocol_id"] = data.pop("protocol")
+    return Plan.model_validate(data)
+
+
+class JsonWriter(Writer):
+    """``<athlete>-plan.json``: the plan, athlete summary and protocol, schema ``walkrun-plan/1``."""
+
+    name = "json"
+    description = "The plan as a JSON document (schema walkrun-plan/1, see docs/plan.schema.json)"
+    extension = ".json"
+
+    def write(self, plan: Plan, context: ExportContext, out_dir: Path) -> list[Path]:
+        text = dumps(plan_document(plan, context.profile, context.protocol))
+        return [atomic_write(out_dir / f"{plan.athlete_id}-plan.json", text.encode("utf-8"))]
+
+
+@hookimpl
+def register_writers(register: Callable[[type[Writer]], None]) -> None:
+    register(JsonWriter)
