@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Sample(BaseModel):
@@ -51,6 +51,14 @@ class Activity(BaseModel):
     private_note: str = ""
     rpe: float | None = Field(None, description="perceived exertion as the source gives it; never pain")
     feel: float | None = Field(None, description="workout feel as the source gives it; never pain")
+
+    @field_validator("start_utc")
+    @classmethod
+    def _aware_utc(cls, value: dt.datetime) -> dt.datetime:
+        # A naive time from a file is UTC by the formats' own rules; never the machine's zone.
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
 
     @property
     def activity_id(self) -> str:

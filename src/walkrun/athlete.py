@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from walkrun.history import History, history_from_log
+from walkrun.classify import Classification, Thresholds, classify
+from walkrun.evidence import ClassifiedActivity, sessions_from_activities
+from walkrun.history import History, sessions_from_checkins
 from walkrun.models import AthleteProfile
 from walkrun.plan import Plan
 from walkrun.plugins import Registry
@@ -20,15 +22,42 @@ class AthletePlan:
     protocol: Protocol
     history: History
     plan: Plan
+    activities: list[ClassifiedActivity]
 
 
-def load_history(store: Store, athlete_id: str) -> History:
-    return history_from_log(store.checkins(athlete_id), store.clinical(athlete_id))
+def classified_activities(store: Store, profile: AthleteProfile) -> list[ClassifiedActivity]:
+    """Every imported activity with its classification, cached per set of thresholds."""
+    th = Thresholds.from_preferences(profile.preferences)
+    cache = store.cached_classifications(profile.athlete_id, th.fingerprint)
+    out, fresh = [], {}
+    for act in store.activities(profile.athlete_id, with_samples=False):
+        cached = cache.get(act.activity_id)
+        if cached is None:
+            full = store.activity(profile.athlete_id, act.activity_id)
+            result = classify(full, profile.preferences)
+            fresh[act.activity_id] = result.model_dump_json()
+        else:
+            result = Classification.model_validate_json(cached)
+        out.append(ClassifiedActivity(act.activity_id, act, result))
+    store.cache_classifications(profile.athlete_id, th.fingerprint, fresh)
+    return out
+
+
+def load_history(store: Store, profile: AthleteProfile) -> tuple[History, list[ClassifiedActivity]]:
+    """Hand-logged sessions count only on days without an imported activity (no double counting)."""
+    checkins = store.checkins(profile.athlete_id)
+    items = classified_activities(store, profile)
+    imported = sessions_from_activities(items, checkins, profile.preferences.timezone)
+    days = {s.date for s in imported}
+    manual = [s for s in sessions_from_checkins(checkins) if s.date not in days]
+    sessions = sorted(manual + imported, key=lambda s: (s.date, s.activity_id or ""))
+    history = History(checkins=checkins, clinical=store.clinical(profile.athlete_id), sessions=sessions)
+    return history, items
 
 
 def plan_for(store: Store, registry: Registry, athlete_id: str, today: dt.date, horizon_days: int = 28) -> AthletePlan:
     profile = store.profile(athlete_id)
     protocol = registry.protocol_for(profile.condition, profile.protocol_id)
-    history = load_history(store, athlete_id)
+    history, items = load_history(store, profile)
     plan = build_plan(profile, protocol, history, today, horizon_days)
-    return AthletePlan(profile, protocol, history, plan)
+    return AthletePlan(profile, protocol, history, plan, items)

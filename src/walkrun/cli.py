@@ -511,6 +511,9 @@ def demo(c: Ctx, as_json: bool) -> None:
     run_demo(c, as_json=as_json)
 
 
+from walkrun import cli_export, cli_import  # noqa: E402,F401  (they register their commands)
+
+
 def _plugins_dir_arg(argv: list[str]) -> Path | None:
     """--plugins-dir must be known before click parses, since plugins add commands."""
     found: str | None = os.environ.get(PLUGINS_DIR_ENV) or None

@@ -36,6 +36,9 @@ ALLOW_ENV = "WALKRUN_LOAD_PLUGINS"
 PLUGINS_DIR_ENV = "WALKRUN_PLUGINS_DIR"
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "walkrun.default_plugins.protocols",
+    "walkrun.default_plugins.fit_reader",
+    "walkrun.default_plugins.gpx_reader",
+    "walkrun.default_plugins.tcx_reader",
     "walkrun.default_plugins.ics_writer",
     "walkrun.default_plugins.fit_workout_writer",
     "walkrun.default_plugins.json_writer",

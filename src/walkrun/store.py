@@ -12,12 +12,14 @@ import hashlib
 import json
 import os
 import sqlite3
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import platformdirs
 
+from walkrun.activities import Activity
 from walkrun.errors import StoreError, UnknownAthleteError
 from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult
 
@@ -46,6 +48,47 @@ CREATE TABLE IF NOT EXISTS clinical_tests (
     test TEXT NOT NULL,
     passed INTEGER NOT NULL,
     note TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS activities (
+    athlete_id TEXT NOT NULL REFERENCES athletes(athlete_id),
+    activity_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    source TEXT NOT NULL,
+    start_utc TEXT NOT NULL,
+    elapsed_s REAL NOT NULL,
+    sport TEXT NOT NULL,
+    import_run INTEGER NOT NULL,
+    meta_json TEXT NOT NULL,
+    activity_z BLOB NOT NULL,
+    PRIMARY KEY (athlete_id, activity_id)
+);
+CREATE INDEX IF NOT EXISTS activities_by_start ON activities(athlete_id, start_utc);
+CREATE TABLE IF NOT EXISTS classifications (
+    athlete_id TEXT NOT NULL,
+    activity_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    classification_json TEXT NOT NULL,
+    PRIMARY KEY (athlete_id, activity_id, fingerprint)
+);
+CREATE TABLE IF NOT EXISTS import_runs (
+    run INTEGER PRIMARY KEY AUTOINCREMENT,
+    athlete_id TEXT NOT NULL REFERENCES athletes(athlete_id),
+    paths TEXT NOT NULL,
+    summary_json TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS import_problems (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    athlete_id TEXT NOT NULL REFERENCES athletes(athlete_id),
+    import_run INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS writer_state (
+    athlete_id TEXT NOT NULL REFERENCES athletes(athlete_id),
+    writer TEXT NOT NULL,
+    state_json TEXT NOT NULL,
+    PRIMARY KEY (athlete_id, writer)
 );
 CREATE TABLE IF NOT EXISTS plan_revisions (
     athlete_id TEXT NOT NULL REFERENCES athletes(athlete_id),
@@ -139,7 +182,17 @@ class Store:
     def delete_athlete(self, athlete_id: str) -> None:
         """Remove an athlete and everything stored for them, in one transaction."""
         with self.transaction() as cur:
-            for table in ("plan_revisions", "clinical_tests", "checkins", "athletes"):
+            for table in (
+                "plan_revisions",
+                "writer_state",
+                "clinical_tests",
+                "checkins",
+                "classifications",
+                "import_problems",
+                "import_runs",
+                "activities",
+                "athletes",
+            ):
                 cur.execute(f"DELETE FROM {table} WHERE athlete_id = ?", (athlete_id,))
 
     def athlete_ids(self) -> list[str]:
@@ -210,3 +263,123 @@ class Store:
         if row is None:
             raise StoreError(f"athlete {athlete_id!r} has no plan revision {rev}")
         return dict(json.loads(row[0]))
+
+    # ---- imported activities ----------------------------------------------------
+    SAME_ACTIVITY_S = 60
+
+    def start_import(self, athlete_id: str, paths: list[str]) -> int:
+        self.profile(athlete_id)
+        with self.transaction() as cur:
+            cur.execute("INSERT INTO import_runs(athlete_id, paths) VALUES (?, ?)", (athlete_id, json.dumps(paths)))
+            return int(cur.lastrowid or 0)
+
+    def finish_import(self, run: int, summary: dict[str, object]) -> None:
+        with self.transaction() as cur:
+            cur.execute("UPDATE import_runs SET summary_json = ? WHERE run = ?", (json.dumps(summary), run))
+
+    def add_activity(self, athlete_id: str, run: int, activity: Activity) -> str | None:
+        """Store one activity; returns why it was skipped as a duplicate, or None when added."""
+        start = activity.start_utc.astimezone(dt.UTC)
+        with self.transaction() as cur:
+            if cur.execute(
+                "SELECT 1 FROM activities WHERE athlete_id = ? AND activity_id = ?", (athlete_id, activity.activity_id)
+            ).fetchone():
+                return "already imported (same file content)"
+            # The same walk exported twice (Garmin and Strava, FIT and GPX) must not count twice.
+            lo = (start - dt.timedelta(seconds=self.SAME_ACTIVITY_S)).isoformat()
+            hi = (start + dt.timedelta(seconds=self.SAME_ACTIVITY_S)).isoformat()
+            twin = cur.execute(
+                "SELECT source, elapsed_s FROM activities WHERE athlete_id = ? AND start_utc BETWEEN ? AND ?",
+                (athlete_id, lo, hi),
+            ).fetchall()
+            for source, elapsed in twin:
+                if abs(elapsed - activity.elapsed_s) <= max(120.0, 0.1 * activity.elapsed_s):
+                    return f"same activity as {source}"
+            blob = zlib.compress(activity.model_dump_json().encode(), 6)
+            meta = activity.model_copy(update={"samples": [], "laps": []}).model_dump_json()
+            cur.execute(
+                "INSERT INTO activities(athlete_id, activity_id, content_hash, source, start_utc, elapsed_s, sport,"
+                " import_run, meta_json, activity_z) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    athlete_id,
+                    activity.activity_id,
+                    activity.content_hash,
+                    activity.source,
+                    start.isoformat(),
+                    activity.elapsed_s,
+                    activity.sport,
+                    run,
+                    meta,
+                    blob,
+                ),
+            )
+        return None
+
+    def add_import_problem(self, athlete_id: str, run: int, source: str, status: str, reason: str) -> None:
+        with self.transaction() as cur:
+            cur.execute(
+                "INSERT INTO import_problems(athlete_id, import_run, source, status, reason) VALUES (?, ?, ?, ?, ?)",
+                (athlete_id, run, source, status, reason),
+            )
+
+    def import_problems(self, athlete_id: str, *, last_run_only: bool = False) -> list[dict[str, object]]:
+        sql = "SELECT import_run, source, status, reason FROM import_problems WHERE athlete_id = ?"
+        args: list[object] = [athlete_id]
+        if last_run_only:
+            sql += " AND import_run = (SELECT MAX(run) FROM import_runs WHERE athlete_id = ?)"
+            args.append(athlete_id)
+        rows = self.conn.execute(sql + " ORDER BY seq", args)
+        return [{"run": r, "source": s, "status": st, "reason": why} for r, s, st, why in rows]
+
+    def activities(self, athlete_id: str, *, with_samples: bool = True) -> list[Activity]:
+        """All imported activities in start order; without samples/laps the load is much cheaper."""
+        column = "activity_z" if with_samples else "meta_json"
+        rows = self.conn.execute(
+            f"SELECT {column} FROM activities WHERE athlete_id = ? ORDER BY start_utc, activity_id", (athlete_id,)
+        )
+        if with_samples:
+            return [Activity.model_validate_json(zlib.decompress(r[0])) for r in rows]
+        return [Activity.model_validate_json(r[0]) for r in rows]
+
+    def activity(self, athlete_id: str, activity_id: str) -> Activity:
+        row = self.conn.execute(
+            "SELECT activity_z FROM activities WHERE athlete_id = ? AND activity_id = ?", (athlete_id, activity_id)
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"athlete {athlete_id!r} has no activity {activity_id!r}")
+        return Activity.model_validate_json(zlib.decompress(row[0]))
+
+    def activity_count(self, athlete_id: str) -> int:
+        row = self.conn.execute("SELECT COUNT(*) FROM activities WHERE athlete_id = ?", (athlete_id,)).fetchone()
+        return int(row[0])
+
+    def cached_classifications(self, athlete_id: str, fingerprint: str) -> dict[str, str]:
+        rows = self.conn.execute(
+            "SELECT activity_id, classification_json FROM classifications WHERE athlete_id = ? AND fingerprint = ?",
+            (athlete_id, fingerprint),
+        )
+        return dict(rows.fetchall())
+
+    def cache_classifications(self, athlete_id: str, fingerprint: str, items: dict[str, str]) -> None:
+        if not items:
+            return
+        with self.transaction() as cur:
+            cur.executemany(
+                "INSERT OR REPLACE INTO classifications(athlete_id, activity_id, fingerprint, classification_json)"
+                " VALUES (?, ?, ?, ?)",
+                [(athlete_id, k, fingerprint, v) for k, v in items.items()],
+            )
+
+    # ---- writer state (e.g. iCal SEQUENCE numbers) ------------------------------------
+    def writer_state(self, athlete_id: str, writer: str) -> dict[str, str]:
+        row = self.conn.execute(
+            "SELECT state_json FROM writer_state WHERE athlete_id = ? AND writer = ?", (athlete_id, writer)
+        ).fetchone()
+        return dict(json.loads(row[0])) if row else {}
+
+    def save_writer_state(self, athlete_id: str, writer: str, state: dict[str, str]) -> None:
+        with self.transaction() as cur:
+            cur.execute(
+                "INSERT OR REPLACE INTO writer_state(athlete_id, writer, state_json) VALUES (?, ?, ?)",
+                (athlete_id, writer, json.dumps(state, sort_keys=True)),
+            )

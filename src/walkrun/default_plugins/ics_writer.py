@@ -178,6 +178,16 @@ class _Options:
         )
 
 
+def _date_option(options: dict[str, str], key: str) -> dt.date | None:
+    raw = options.get(key, "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise UsageError(f"bad {key} option {raw!r}: use YYYY-MM-DD") from None
+
+
 def _flag(options: dict[str, str], key: str) -> bool:
     return options.get(key, "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -524,8 +534,10 @@ def render_calendar(plan: Plan, context: ExportContext) -> tuple[bytes, dict[str
         drafts.append((draft, None))
 
     tombstones: dict[str, _Entry] = {}
+    # Slots before an export window's start are outside this export, not dropped from the plan.
+    window_start = max(today, _date_option(context.options, "window_from") or today)
     for uid, entry in sorted(previous.items()):
-        if uid in live or entry.date < today:
+        if uid in live or entry.date < window_start:
             continue  # past events simply fall out of the feed
         gone = entry.gone or today
         if (today - gone).days < opts.cancel_days:

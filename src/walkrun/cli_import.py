@@ -1,0 +1,235 @@
+"""``walkrun import``, ``activities`` and ``diary``: watch data and pain diaries in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from walkrun.athlete import classified_activities, plan_for
+from walkrun.cli import Ctx, _save_revision, cli, emit_json, err, fail, out
+from walkrun.evidence import DIARY_COLUMNS, local_day, pain_from_text, read_pain_diary
+from walkrun.history import merge_checkins
+from walkrun.ingest import ImportItem, ProgressEvent, iter_import
+from walkrun.store import Store
+
+
+@dataclass
+class ImportSummary:
+    files: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    non_activity: int = 0
+    errors: int = 0
+    activity_ids: list[str] = field(default_factory=list)
+    problems: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "non_activity": self.non_activity,
+            "errors": self.errors,
+            "activity_ids": self.activity_ids,
+            "problems": self.problems,
+        }
+
+
+def store_import(store: Store, athlete_id: str, items: Any, run: int, summary: ImportSummary) -> ImportSummary:
+    """Store each item as it arrives, so a crash late in a long import loses nothing before it."""
+    for item in items:
+        item: ImportItem  # type: ignore[no-redef]
+        summary.files += 1
+        if item.status == "error" or item.status == "non_activity":
+            kind = "errors" if item.status == "error" else "non_activity"
+            setattr(summary, kind, getattr(summary, kind) + 1)
+            reason = item.reason.removeprefix(f"{item.source}: ")  # ReadError messages already name the file
+            store.add_import_problem(athlete_id, run, item.source, item.status, reason)
+            summary.problems.append({"source": item.source, "status": item.status, "reason": reason})
+            continue
+        for activity in item.activities:
+            duplicate = store.add_activity(athlete_id, run, activity)
+            if duplicate:
+                summary.duplicates += 1
+            else:
+                summary.imported += 1
+                summary.activity_ids.append(activity.activity_id)
+    return summary
+
+
+@cli.command(name="import")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--errors", "show_errors", is_flag=True, help="List files that failed or were skipped (last import).")
+@click.option("--all-errors", is_flag=True, help="With --errors: every import, not just the last.")
+@click.option("--no-progress", is_flag=True, help="No progress bar (it goes to stderr, and only on a terminal).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_obj
+def import_command(
+    c: Ctx, /, paths: tuple[Path, ...], show_errors: bool, all_errors: bool, no_progress: bool, as_json: bool
+) -> None:
+    """Import FIT/GPX/TCX files (also .gz), folders and zip exports (Strava, Garmin).
+
+    Importing the same files again adds nothing. One bad file never stops an
+    import: it is reported and stored, and `walkrun import --errors` lists it.
+    """
+    athlete_id = c.athlete_id()
+    if show_errors:
+        problems = c.store.import_problems(athlete_id, last_run_only=not all_errors)
+        if as_json:
+            emit_json({"problems": problems})
+            return
+        if not problems:
+            out.print("No import problems.")
+        for p in problems:
+            out.print(f"{p['status']:>12}  {p['source']}: {p['reason']}", markup=False)
+        return
+    if not paths:
+        fail("give files, folders or zip archives to import (or --errors)")
+    run = c.store.start_import(athlete_id, [str(p) for p in paths])
+    summary = ImportSummary()
+    readers = c.registry.readers
+    show_bar = not no_progress and err.is_terminal and not as_json
+    with Progress(
+        TextColumn("[bold]importing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("files, {task.fields[mb]}"),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not show_bar,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("import", total=None, mb="")
+
+        def on_progress(ev: ProgressEvent) -> None:
+            mb = f"{ev.bytes_done / 1e6:.1f}/{ev.bytes_total / 1e6:.1f} MB"
+            bar.update(task, total=ev.files_total or None, completed=ev.files_done, mb=mb)
+
+        store_import(c.store, athlete_id, iter_import(list(paths), readers, progress=on_progress), run, summary)
+    c.store.finish_import(run, summary.as_dict())
+    _save_revision(c, athlete_id, f"import of {summary.imported} activities")
+    if as_json:
+        emit_json(summary.as_dict())
+        return
+    out.print(
+        f"Imported {summary.imported} activities from {summary.files} files for {athlete_id}: "
+        f"{summary.duplicates} already there, {summary.non_activity} skipped (not activities), "
+        f"{summary.errors} errors."
+    )
+    errors = [p for p in summary.problems if p["status"] == "error"]
+    for problem in errors[:10]:
+        err.print(f"  error: {problem['source']}: {problem['reason']}", markup=False)
+    if len(errors) > 10:
+        err.print(f"  … and {len(errors) - 10} more: walkrun --athlete {athlete_id} import --errors")
+    if summary.imported:
+        out.print(f"See them with: walkrun --athlete {athlete_id} activities")
+
+
+@cli.command()
+@click.option("--limit", type=click.IntRange(1), help="Only the most recent N.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def activities(c: Ctx, limit: int | None, as_json: bool) -> None:
+    """Imported activities with their walk/run classification and pain evidence."""
+    athlete_id = c.athlete_id()
+    profile = c.store.profile(athlete_id)
+    items = classified_activities(c.store, profile)
+    checkins = merge_checkins(c.store.checkins(athlete_id))
+    rows: list[dict[str, Any]] = []
+    for item in items:
+        act, cl = item.activity, item.classification
+        day = local_day(act, profile.preferences.timezone)
+        logged = checkins.get(day)
+        text = " ".join(t for t in (act.name, act.description, act.private_note) if t)
+        pain = logged if logged and (logged.pain_during is not None or logged.night_pain) else pain_from_text(text, day)
+        rows.append(
+            {
+                "id": item.activity_id,
+                "source": act.source,
+                "start": act.start_utc.isoformat().replace("+00:00", "Z"),
+                "date": day.isoformat(),
+                "sport": act.sport,
+                "name": act.name,
+                "moving_s": cl.moving_s,
+                "elapsed_s": round(act.elapsed_s),
+                "distance_m": round(act.distance_m, 1) if act.distance_m is not None else None,
+                "brisk_walk_s": cl.brisk_walk_s,
+                "slow_walk_s": cl.slow_walk_s,
+                "longest_brisk_walk_s": cl.longest_brisk_walk_s,
+                "run_s": cl.run_s,
+                "method": cl.method,
+                "pain": None
+                if pain is None
+                else {
+                    "during": pain.pain_during,
+                    "after": pain.pain_after,
+                    "next_morning": pain.pain_next_morning,
+                    "night": pain.night_pain,
+                    "source": pain.source,
+                },
+                "rpe": act.rpe,
+                "feel": act.feel,
+                "warnings": list(cl.warnings),
+            }
+        )
+    if limit:
+        rows = rows[-limit:]
+    if as_json:
+        emit_json({"athlete": athlete_id, "activities": rows})
+        return
+    table = Table(title=f"{athlete_id}: {len(rows)} activities")
+    for col in ("date", "sport", "moving", "brisk", "longest", "run", "pain", "notes"):
+        table.add_column(col)
+    for r in rows:
+        p = r["pain"]
+        pain_txt = "unknown" if p is None else f"{p['during']}/{p['after']}" + (" night" if p["night"] else "")
+        table.add_row(
+            r["date"],
+            r["sport"],
+            f"{r['moving_s'] // 60}′",
+            f"{r['brisk_walk_s'] // 60}′",
+            f"{r['longest_brisk_walk_s'] // 60}′",
+            f"{r['run_s'] // 60}′" if r["run_s"] else "",
+            pain_txt,
+            "; ".join(r["warnings"]) + (f" RPE {r['rpe']:g}" if r["rpe"] is not None else ""),
+        )
+    out.print(table)
+
+
+@cli.command()
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def diary(c: Ctx, csv_file: Path, as_json: bool) -> None:
+    """Import a CSV pain diary.
+
+    \b
+    Columns (header row, any order; only date is required):
+      date (YYYY-MM-DD), pain_during, pain_after, pain_next_morning (0-10),
+      night_pain (yes/no), walk_min, run_min, note
+    """
+    athlete_id = c.athlete_id()
+    profile = c.store.profile(athlete_id)
+    try:
+        text = csv_file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        fail(f"{csv_file}: not UTF-8 text")
+    rows = read_pain_diary(text, str(csv_file))
+    today = c.today(athlete_id)
+    bad = [r.date for r in rows if r.date > today or r.date < profile.injury_date]
+    if bad:
+        fail(f"{csv_file}: dates outside {profile.injury_date}..{today}: {', '.join(map(str, bad[:5]))}")
+    for row in rows:
+        c.store.add_checkin(athlete_id, row)
+    rev = _save_revision(c, athlete_id, f"pain diary {csv_file.name}: {len(rows)} rows")
+    if as_json:
+        emit_json({"rows": len(rows), "revision": rev, "columns": list(DIARY_COLUMNS)})
+        return
+    out.print(f"Imported {len(rows)} diary rows for {athlete_id} from {csv_file}")
+    ap = plan_for(c.store, c.registry, athlete_id, today, 7)
+    out.print(f"Phase now: {ap.plan.phase.value}" + (f", level {ap.plan.level}" if ap.plan.level else ""))

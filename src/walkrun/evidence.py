@@ -1,0 +1,137 @@
+"""Activities + pain reports -> the sessions the gate and the progression judge.
+
+Pain evidence comes from three places, strongest first: check-ins logged with
+``walkrun log`` or a pain diary, then tags the runner wrote into the activity
+(``pain:0``, ``pain 2/10``, ``pain-free``). RPE and "feel" are effort, never
+pain, and an activity with no pain evidence is "pain unknown", not pain-free.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from walkrun.activities import Activity
+from walkrun.classify import Classification
+from walkrun.errors import UsageError
+from walkrun.history import DoneSession, merge_checkins
+from walkrun.models import CheckIn
+
+_SCORE = r"(10|[0-9])(?:\s*/\s*10)?"
+_TAGS = [
+    (re.compile(rf"\bpain[\s_-]*(?:during)[\s:=]*{_SCORE}\b", re.I), ("pain_during",)),
+    (re.compile(rf"\bpain[\s_-]*(?:after)[\s:=]*{_SCORE}\b", re.I), ("pain_after",)),
+    (
+        re.compile(
+            rf"\b(?:(?:next[\s_-]*)?morning[\s_-]*pain|pain[\s_-]*(?:next[\s_-]*)?morning)[\s:=]*{_SCORE}\b", re.I
+        ),
+        ("pain_next_morning",),
+    ),
+    (re.compile(rf"#?\bpain[\s:=]*{_SCORE}(?![\d.])", re.I), ("pain_during", "pain_after")),
+]
+_PAIN_FREE = re.compile(r"#?\b(?:pain[\s_-]?free|no[\s_-]pain|painfree)\b", re.I)
+_NIGHT = re.compile(r"#?\bnight[\s_-]?pain\b", re.I)
+
+
+def pain_from_text(text: str, day: dt.date) -> CheckIn | None:
+    """Read pain tags from an activity's name, description or notes; None when there are none."""
+    fields: dict[str, int | bool] = {}
+    rest = text
+    for pattern, keys in _TAGS:
+        for m in pattern.finditer(rest):
+            for key in keys:
+                fields.setdefault(key, int(m.group(1)))
+        rest = pattern.sub(" ", rest)  # "morning pain 2" must not also read as a plain "pain 2"
+    if not fields and _PAIN_FREE.search(text):
+        fields = {"pain_during": 0, "pain_after": 0}
+    if _NIGHT.search(text) and not re.search(r"\bno[\s_-]night[\s_-]?pain\b", text, re.I):
+        fields["night_pain"] = True
+    if not fields:
+        return None
+    return CheckIn(date=day, source="tag", note="from activity text", **fields)
+
+
+@dataclass(frozen=True)
+class ClassifiedActivity:
+    activity_id: str
+    activity: Activity
+    classification: Classification
+
+
+def local_day(activity: Activity, timezone: str) -> dt.date:
+    return activity.local_date(ZoneInfo(timezone))
+
+
+def sessions_from_activities(
+    items: Iterable[ClassifiedActivity], checkins: Iterable[CheckIn], timezone: str
+) -> list[DoneSession]:
+    """One DoneSession per on-foot activity, joined to that day's pain evidence."""
+    by_day = merge_checkins(checkins)
+    out = []
+    for item in items:
+        c = item.classification
+        if c.method == "not-on-foot" or (c.walk_s == 0 and c.run_s == 0):
+            continue
+        act = item.activity
+        day = local_day(act, timezone)
+        text = " ".join(t for t in (act.name, act.description, act.private_note) if t)
+        tag = pain_from_text(text, day)
+        logged = by_day.get(day)
+        pain = logged.merged(tag) if logged and tag and logged.pain_during is None else (logged or tag)
+        out.append(
+            DoneSession(
+                date=day,
+                walk_s=c.walk_s,
+                brisk_walk_s=c.brisk_walk_s,
+                longest_brisk_walk_s=c.longest_brisk_walk_s,
+                run_s=c.run_s,
+                source=f"import:{act.source}",
+                activity_id=item.activity_id,
+                checkin=pain,
+                warnings=list(c.warnings),
+            )
+        )
+    return sorted(out, key=lambda s: (s.date, s.activity_id or ""))
+
+
+DIARY_COLUMNS = ("date", "pain_during", "pain_after", "pain_next_morning", "night_pain", "walk_min", "run_min", "note")
+_TRUE = {"1", "y", "yes", "true", "x"}
+
+
+def read_pain_diary(text: str, source: str) -> list[CheckIn]:
+    """Parse a CSV pain diary (header row; columns in DIARY_COLUMNS, only ``date`` required)."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    if "date" not in header:
+        raise UsageError(f"{source}: a pain diary needs a 'date' column (columns: {', '.join(DIARY_COLUMNS)})")
+    unknown = [h for h in header if h not in DIARY_COLUMNS]
+    if unknown:
+        raise UsageError(f"{source}: unknown column(s) {', '.join(unknown)}; allowed: {', '.join(DIARY_COLUMNS)}")
+    out = []
+    for line_no, raw in enumerate(reader, start=2):
+        row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+        try:
+            fields: dict[str, object] = {"date": dt.date.fromisoformat(row["date"]), "source": "diary"}
+            for key in ("pain_during", "pain_after", "pain_next_morning"):
+                if row.get(key):
+                    fields[key] = int(row[key])
+            for key in ("walk_min", "run_min"):
+                if row.get(key):
+                    fields[key] = float(row[key])
+            fields["night_pain"] = row.get("night_pain", "").lower() in _TRUE
+            fields["note"] = row.get("note", "")
+            out.append(CheckIn.model_validate(fields))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            raise UsageError(f"{source}: line {line_no}: {where}: {err['msg']}") from None
+        except ValueError as exc:
+            raise UsageError(f"{source}: line {line_no}: {exc}") from None
+    return out

@@ -1,0 +1,69 @@
+"""Plan -> writers: pick the registered writers, hand them state, store what they return."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from walkrun.athlete import AthletePlan, plan_for
+from walkrun.errors import UsageError
+from walkrun.plugins import Registry
+from walkrun.store import Store
+from walkrun.writers import ExportContext, WriteResult
+
+
+@dataclass(frozen=True)
+class Exported:
+    writer: str
+    paths: list[Path]
+
+
+def parse_formats(value: str, registry: Registry) -> list[str]:
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    if not names:
+        raise UsageError("--format needs at least one writer")
+    for name in names:
+        registry.writer(name)  # raises with the list of available writers
+    return list(dict.fromkeys(names))
+
+
+def export_plan(
+    store: Store,
+    registry: Registry,
+    athlete_id: str,
+    today: dt.date,
+    formats: list[str],
+    out_dir: Path,
+    *,
+    horizon_days: int,
+    window_from: dt.date | None = None,
+    options: dict[str, str] | None = None,
+) -> tuple[AthletePlan, list[Exported]]:
+    """Write the plan with each writer; per-writer state is kept in the store between exports."""
+    if window_from is not None and window_from < today:
+        raise UsageError(f"--from {window_from} is before today ({today}); past sessions are not in the plan")
+    ap = plan_for(store, registry, athlete_id, today, horizon_days)
+    plan = ap.plan
+    opts = dict(options or {})
+    if window_from is not None:
+        plan = plan.model_copy(update={"sessions": [s for s in plan.sessions if s.date >= window_from]})
+        opts["window_from"] = window_from.isoformat()
+    results = []
+    for name in formats:
+        writer = registry.writer(name)()
+        context = ExportContext(
+            profile=ap.profile,
+            protocol=ap.protocol,
+            history=ap.history,
+            options=opts,
+            state=store.writer_state(athlete_id, name),
+        )
+        result = writer.write(plan, context, out_dir)
+        if isinstance(result, WriteResult):
+            store.save_writer_state(athlete_id, name, result.state)
+            paths = result.paths
+        else:
+            paths = list(result)
+        results.append(Exported(name, paths))
+    return ap, results

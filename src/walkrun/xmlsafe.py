@@ -1,0 +1,173 @@
+"""Safe XML handling shared by the GPX and TCX readers.
+
+Watch files come from strangers (archives, e-mail, shared folders), so XML is
+refused when it carries a document type declaration: that is the only place
+entity declarations ("billion laughs") and external DTD/entity references can
+live. Parsing goes through defusedxml, which raises on exactly those.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import xml.etree.ElementTree as ET
+from xml.etree.ElementTree import Element
+
+import defusedxml
+import defusedxml.ElementTree as DET
+
+from walkrun.errors import ReadError
+
+__all__ = ["check_xml", "local_name", "parse_xml", "root_element_name", "strip_xml_noise", "xml_text"]
+
+_UTF8_BOM = codecs.BOM_UTF8
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_WHITESPACE = b" \t\r\n"
+_DECL_ENCODING = re.compile(rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_XML_DECL_TEXT = re.compile(r"^<\?xml[^>]*\?>")
+_FEED_BYTES = 64 * 1024
+
+
+def strip_xml_noise(data: bytes) -> bytes:
+    """Drop a UTF-8 byte-order mark and whitespace before the first ``<``.
+
+    Strava writes whitespace before ``<?xml``, which expat rejects ("XML or text
+    declaration not at start of entity"); some Windows tools add a BOM.
+    UTF-16 documents are left alone because their BOM tells expat the encoding.
+    """
+    if data.startswith(_UTF16_BOMS):
+        return data
+    if data.startswith(_UTF8_BOM):
+        data = data[len(_UTF8_BOM) :]
+    return data.lstrip(_WHITESPACE)
+
+
+def local_name(tag: str) -> str:
+    """``{namespace}name`` or ``prefix:name`` -> ``name``."""
+    return tag.rpartition("}")[2].rpartition(":")[2]
+
+
+def root_element_name(head: bytes) -> str | None:
+    """Local name of the root element, judged from the first bytes only.
+
+    Used for sniffing, so it never raises and never parses the whole file. A
+    DOCTYPE names the root too, which lets a hostile GPX still reach the GPX
+    reader and be refused there with a precise reason.
+    """
+    text = _decode_head(strip_xml_noise(head))
+    pos = 0
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n":
+            pos += 1
+        if text.startswith("<?", pos):
+            end = text.find("?>", pos)
+            if end < 0:
+                return None
+            pos = end + 2
+        elif text.startswith("<!--", pos):
+            end = text.find("-->", pos)
+            if end < 0:
+                return None
+            pos = end + 3
+        elif text.startswith("<!DOCTYPE", pos):
+            m = re.match(r"<!DOCTYPE\s+([^\s\[>]+)", text[pos:])
+            return local_name(m.group(1)) if m else None
+        elif text.startswith("<", pos):
+            m = re.match(r"<([^\s/>!?]+)", text[pos:])
+            return local_name(m.group(1)) if m else None
+        else:
+            return None
+
+
+def _decode_head(head: bytes) -> str:
+    if head.startswith(_UTF16_BOMS):
+        return head.decode("utf-16", errors="replace")
+    # latin-1 maps every byte, and markup is ASCII in every encoding we accept.
+    return head.decode("latin-1")
+
+
+class _RootSeen(Exception):
+    """Raised from the parser target to stop once the prolog is behind us."""
+
+
+class _StopAtRoot:
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        raise _RootSeen
+
+    def close(self) -> None:
+        return None
+
+
+def check_xml(data: bytes, source: str) -> None:
+    """Refuse XML with a DTD (entity declarations, external DTDs or entities).
+
+    Only the prolog is parsed: a DOCTYPE must come before the root element, so
+    once the root starts nothing dangerous can follow. Well-formedness of the
+    rest is left to the format parser, which reports its own errors.
+    """
+    data = strip_xml_noise(data)
+    if not data:
+        raise ReadError(source, "empty XML document")
+    parser = DET.XMLParser(target=_StopAtRoot(), forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    try:
+        for offset in range(0, len(data), _FEED_BYTES):
+            parser.feed(data[offset : offset + _FEED_BYTES])
+        parser.close()
+    except _RootSeen:
+        return
+    except defusedxml.DefusedXmlException as exc:
+        raise ReadError(source, _refusal(exc)) from None
+    except ET.ParseError as exc:
+        raise ReadError(source, f"not well-formed XML ({exc})") from None
+    except LookupError as exc:  # expat looks up the declared encoding itself
+        raise ReadError(source, f"unknown XML encoding ({exc})") from None
+    raise ReadError(source, "XML document has no root element")
+
+
+def parse_xml(data: bytes, source: str) -> Element:
+    """Parse a whole document safely and return its root element."""
+    data = strip_xml_noise(data)
+    if not data:
+        raise ReadError(source, "empty XML document")
+    try:
+        root: Element = DET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except defusedxml.DefusedXmlException as exc:
+        raise ReadError(source, _refusal(exc)) from None
+    except ET.ParseError as exc:
+        raise ReadError(source, f"not well-formed XML ({exc})") from None
+    except LookupError as exc:
+        raise ReadError(source, f"unknown XML encoding ({exc})") from None
+    return root
+
+
+def xml_text(data: bytes, source: str) -> str:
+    """The document as text, decoded per its BOM or XML declaration, declaration removed.
+
+    Text parsers that receive ``str`` (gpxpy) then never disagree with the
+    declared encoding, whichever XML backend they picked.
+    """
+    if data.startswith(_UTF16_BOMS):
+        encoding = "utf-16"
+    else:
+        data = strip_xml_noise(data)
+        m = _DECL_ENCODING.match(data[:512])
+        encoding = m.group(1).decode("ascii") if m else "utf-8"
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ReadError(source, f"unknown XML encoding {encoding!r}") from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ReadError(source, f"not valid {encoding} text (byte {exc.start})") from None
+    return _XML_DECL_TEXT.sub("", text.lstrip("\ufeff \t\r\n"), count=1)
+
+
+def _refusal(exc: Exception) -> str:
+    if isinstance(exc, defusedxml.DTDForbidden):
+        return "XML has a document type declaration (<!DOCTYPE>); refused because DTDs can expand or fetch entities"
+    if isinstance(exc, defusedxml.EntitiesForbidden):
+        return "XML declares entities; refused (entity expansion)"
+    if isinstance(exc, defusedxml.ExternalReferenceForbidden):
+        return "XML references an external resource; refused"
+    return f"XML refused for safety ({exc})"
