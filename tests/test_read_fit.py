@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import functools
 import itertools
+import random
 import struct
 from pathlib import Path
 
@@ -351,3 +352,24 @@ def test_truncated_and_bitflipped_copies() -> None:
     struct.pack_into("<4s", corrupt, 8, b".GIT")
     with pytest.raises(ReadError, match="not a FIT file"):
         FitReader().read(bytes(corrupt), "sig.fit")
+
+
+def test_mutated_files_only_raise_read_errors() -> None:
+    base = _walk(seconds=20)
+    rng = random.Random(20260302)
+    for _ in range(300):
+        data = bytearray(base)
+        cut = rng.randrange(len(data))
+        match rng.randrange(4):
+            case 0:
+                data[cut] ^= 1 << rng.randrange(8)
+            case 1:
+                del data[cut:]
+            case 2:
+                data[cut:cut] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 4)))
+            case _:
+                del data[cut : cut + rng.randint(1, 4)]
+        try:
+            FitReader().read(bytes(data), "mutant.fit")
+        except ReadError:
+            pass

@@ -181,6 +181,12 @@ def test_malformed_and_foreign_xml() -> None:
         read(b"<TrainingCenterDatabase/>", "tcx.gpx")
 
 
+def test_unknown_declared_encoding() -> None:
+    data = track(walk_points(10), header='<?xml version="1.0" encoding="ut8"?>\n')
+    with pytest.raises(ReadError, match="unknown XML encoding"):
+        read(data)
+
+
 def test_latin1_declared_encoding() -> None:
     data = track(walk_points(10), header='<?xml version="1.0" encoding="ISO-8859-1"?>\n')
     data = data.replace(b"Morning Walk", "Spaziergang am Wörthersee".encode("latin-1"))
