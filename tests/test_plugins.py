@@ -95,7 +95,7 @@ def test_duplicate_and_invalid_registrations_are_reported_not_fatal() -> None:
 
 def test_unknown_names_raise_clear_errors() -> None:
     registry = make_plugin_manager(load_entrypoints=False, env={})
-    with pytest.raises(UsageError, match="unknown writer 'pdf'; available: .*ics"):
+    with pytest.raises(UsageError, match=r"unknown writer 'pdf'; available: .*ics"):
         registry.writer("pdf")
     with pytest.raises(UsageError, match="unknown protocol"):
         registry.protocol("nope")
