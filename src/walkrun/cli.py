@@ -18,13 +18,15 @@ from rich.table import Table
 from walkrun import __version__
 from walkrun.athlete import plan_for
 from walkrun.errors import UsageError, WalkrunError
+from walkrun.evidence import WeekEvidence, weekly_evidence
 from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult, Condition, Side, Weekday
 from walkrun.plugins import PLUGINS_DIR_ENV, Registry, get_registry
 from walkrun.progression import CLINICIAN_REVIEW
 from walkrun.store import HOME_ENV, Store, default_home
 from walkrun.views import decision_view, dumps, plan_view, protocol_view, status_view
 
-out = Console(highlight=False, soft_wrap=True)
+# Piped output (files, CI logs) gets a fixed, roomy width instead of rich's 80 columns.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -349,8 +351,9 @@ def status(c: Ctx, as_json: bool) -> None:
     athlete_id = c.athlete_id()
     ap = plan_for(c.store, c.registry, athlete_id, c.today(athlete_id), 14)
     plan = ap.plan
+    weeks = weekly_evidence(ap.history.sessions, plan.today)
     if as_json:
-        emit_json(status_view(plan))
+        emit_json({**status_view(plan), "weekly_evidence": [w.as_dict() for w in weeks]})
         return
     out.print(
         f"[bold]{athlete_id}[/] — {ap.profile.condition.label}, injured {ap.profile.injury_date} "
@@ -369,9 +372,31 @@ def status(c: Ctx, as_json: bool) -> None:
     for crit in gate.criteria:
         table.add_row("[green]✔[/]" if crit.met else "[red]✘[/]", crit.name, crit.evidence)
     out.print(table)
+    _print_weeks(weeks)
     for w in plan.warnings[-5:]:
         out.print(f"[yellow]warning[/] {w.date} {w.kind}: {w.message}")
     _print_next([s for s in plan.sessions if s.kind.value != "rest"][:5])
+
+
+def _print_weeks(weeks: list[WeekEvidence]) -> None:
+    if not any(w.brisk_sessions or w.run_s for w in weeks):
+        return
+    table = Table(title="Brisk-walk evidence by week")
+    for col in ("week of", "walks", "brisk min", "longest", "pain-free", "pain?", "pain", "run min", "warnings"):
+        table.add_column(col)
+    for w in weeks:
+        table.add_row(
+            w.week_start.isoformat(),
+            str(w.brisk_sessions),
+            str(w.brisk_walk_s // 60),
+            f"{w.longest_brisk_walk_s // 60}′",
+            str(w.pain_free),
+            str(w.pain_unknown) if w.pain_unknown else "",
+            f"[red]{w.with_pain}[/]" if w.with_pain else "",
+            str(w.run_s // 60) if w.run_s else "",
+            "; ".join(sorted({x.split(":")[0] for x in w.warnings})),
+        )
+    out.print(table)
 
 
 def _print_next(sessions: list[Any]) -> None:

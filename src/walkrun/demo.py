@@ -1,4 +1,10 @@
-"""``walkrun demo``: a complete run on built-in sample data, printed step by step."""
+"""``walkrun demo``: the whole flow on built-in sample data, printed step by step.
+
+1. a femoral-neck runner's profile; 2. their Strava export (FIT, GPX and TCX
+walks) and pain diary imported; 3. clinical tests passed, so the gate opens;
+4. four weeks of walk-run sessions logged by hand (one with pain, which drops
+the plan back); 5. status; 6. the plan exported to every writer.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,13 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from walkrun import samplegen
 from walkrun.athlete import plan_for
-from walkrun.models import AthleteProfile, Condition
+from walkrun.cli_import import ImportSummary, store_import
+from walkrun.evidence import read_pain_diary
+from walkrun.export import export_plan
+from walkrun.ingest import iter_import
+from walkrun.models import AthleteProfile, ClinicalTestResult, Condition
 from walkrun.simulate import follow_plan
 from walkrun.store import Store
 from walkrun.views import dumps, status_view
@@ -17,8 +28,9 @@ if TYPE_CHECKING:
     from walkrun.cli import Ctx
 
 DEMO_ATHLETE = "demo-runner"
-INJURY = dt.date(2026, 1, 5)
-DEMO_TODAY = dt.date(2026, 5, 4)
+TESTS_ON = dt.date(2026, 4, 21)
+DEMO_TODAY = dt.date(2026, 5, 18)
+PAIN_DAY = dt.date(2026, 5, 8)
 
 
 def run_demo(c: Ctx, *, as_json: bool = False) -> None:
@@ -26,62 +38,99 @@ def run_demo(c: Ctx, *, as_json: bool = False) -> None:
 
     home = c.home if c.home_given else Path(tempfile.mkdtemp(prefix="walkrun-demo-"))
     today = c.today_opt or DEMO_TODAY
+    if today <= TESTS_ON:
+        raise SystemExit(f"walkrun demo needs --today after {TESTS_ON}")
     registry = c.registry
+    inputs = home / "sample-data"
+    inputs.mkdir(parents=True, exist_ok=True)
+    archive = inputs / samplegen.ARCHIVE_NAME
+    archive.write_bytes(samplegen.build_archive())
+    diary_path = inputs / samplegen.DIARY_NAME
+    diary_path.write_text(samplegen.build_diary(), encoding="utf-8")
     profile = AthleteProfile(
         athlete_id=DEMO_ATHLETE,
         name="Demo Runner",
         condition=Condition.FEMORAL_NECK_BSI,
-        injury_date=INJURY,
-        full_weight_bearing_date=INJURY + dt.timedelta(weeks=8),
+        injury_date=samplegen.INJURY,
+        full_weight_bearing_date=samplegen.FIRST_WALK,
+        preferences={"timezone": samplegen.TIMEZONE},
     )
     protocol = registry.protocol_for(profile.condition)
-    pain_day = dt.date(2026, 4, 22)
-    checkins, clinical = follow_plan(
-        profile,
-        protocol,
-        profile.full_weight_bearing_date or INJURY,
-        today,
-        pain={pain_day: {"pain_during": 2, "pain_after": 1, "pain_next_morning": 0}},
-        tests_on=INJURY + dt.timedelta(weeks=12, days=1),
-    )
     with Store(home) as store:
         store.delete_athlete(DEMO_ATHLETE)  # the demo always starts from the same history
         store.save_profile(profile)
-        for ci in checkins:
+        run = store.start_import(DEMO_ATHLETE, [str(archive)])
+        summary = store_import(store, DEMO_ATHLETE, iter_import([archive], registry.readers), run, ImportSummary())
+        store.finish_import(run, summary.as_dict())
+        diary = read_pain_diary(diary_path.read_text(encoding="utf-8"), str(diary_path))
+        for row in diary:
+            store.add_checkin(DEMO_ATHLETE, row)
+        gate_before = plan_for(store, registry, DEMO_ATHLETE, TESTS_ON - dt.timedelta(days=1), 7).plan.gate
+        for test in protocol.gate.required_tests:
+            store.add_clinical(DEMO_ATHLETE, ClinicalTestResult(test=test, date=TESTS_ON, passed=True))
+        # After the gate: the runner logs each planned session by hand, one of them painful.
+        ap = plan_for(store, registry, DEMO_ATHLETE, TESTS_ON, 1)
+        logged, _ = follow_plan(
+            profile,
+            protocol,
+            TESTS_ON + dt.timedelta(days=1),
+            today,
+            pain={PAIN_DAY: {"pain_during": 2, "pain_after": 1, "pain_next_morning": 0}},
+            history=ap.history,
+        )
+        for ci in logged:
             store.add_checkin(DEMO_ATHLETE, ci)
-        for t in clinical:
-            store.add_clinical(DEMO_ATHLETE, t)
-        ap = plan_for(store, registry, DEMO_ATHLETE, today, 28)
+        ap, exported = export_plan(
+            store, registry, DEMO_ATHLETE, today, list(registry.writers), home / "export", horizon_days=12 * 7
+        )
+        store.save_revision(DEMO_ATHLETE, today, "demo", dumps(status_view(ap.plan)))
     plan = ap.plan
     if as_json:
-        print(dumps({"home": str(home), "status": status_view(plan)}), end="")
+        print(
+            dumps(
+                {
+                    "home": str(home),
+                    "import": summary.as_dict(),
+                    "status": status_view(plan),
+                    "exports": {e.writer: [str(p) for p in e.paths] for e in exported},
+                }
+            ),
+            end="",
+        )
         return
     out.print(f"[bold]walkrun demo[/] — store: {home}")
     out.print(
-        f"1. Created athlete {DEMO_ATHLETE}: {profile.condition.label}, injured {INJURY}, "
-        f"full weight-bearing {profile.full_weight_bearing_date}, protocol {protocol.id}"
+        f"1. Athlete {DEMO_ATHLETE}: {profile.condition.label}, injured {profile.injury_date}, "
+        f"full weight-bearing {profile.full_weight_bearing_date}; protocol {protocol.id}"
     )
-    walks = [c for c in checkins if c.walk_min and not c.run_min]
-    runs = [c for c in checkins if c.run_min]
     out.print(
-        f"2. Logged {len(checkins)} check-ins by following the plan: {len(walks)} brisk walks "
-        f"({min(c.walk_min or 0 for c in walks):.0f}→{max(c.walk_min or 0 for c in walks):.0f} min), "
-        f"{len(runs)} walk-run sessions, one with pain on {pain_day}"
+        f"2. Imported {archive} (Strava-style export): {summary.imported} activities from {summary.files} files, "
+        f"{summary.non_activity} skipped, {summary.errors} errors; pain diary {diary_path.name}: {len(diary)} rows"
     )
-    out.print(f"3. Recorded {len(clinical)} passed clinical tests on {clinical[0].date if clinical else '-'}")
+    unmet = [cr.name for cr in gate_before.criteria if not cr.met]
+    out.print(f"3. Gate on {TESTS_ON - dt.timedelta(days=1)}: closed ({'; '.join(unmet)})")
+    out.print(f"   Recorded {len(protocol.gate.required_tests)} passed clinical tests on {TESTS_ON}")
+    runs = [ci for ci in logged if ci.run_min]
+    out.print(f"4. Logged {len(runs)} walk-run sessions by hand up to {today}, one with pain on {PAIN_DAY}")
     gate = plan.gate
     out.print(
-        f"4. Today {today}: phase [bold]{plan.phase.value}[/], level [bold]{plan.level}[/], "
+        f"5. Today {today}: phase [bold]{plan.phase.value}[/], level [bold]{plan.level}[/], "
         f"gate {'open since ' + str(gate.opened_on) if gate.open else 'closed'}"
     )
     for crit in gate.criteria:
         out.print(f"     {'✔' if crit.met else '✘'} {crit.name}")
-    out.print("5. Key decisions:")
-    for d in [d for d in plan.decisions if not d.projected and d.action in ("gate-open", "advance", "drop", "rest")][
-        -6:
-    ]:
-        out.print(f"     {d.date} {d.action} {d.level_from or ''}→{d.level_to or ''} ({d.rule}): {d.evidence[:90]}")
-    out.print("6. Next sessions:")
-    for s in [s for s in plan.sessions if s.kind.value != "rest"][:6]:
+    for w in plan.warnings:
+        if w.kind in ("running-before-gate", "activity"):
+            out.print(f"     warning {w.date}: {w.message}")
+    out.print("   Decisions since the gate:")
+    for d in [d for d in plan.decisions if not d.projected and d.date >= TESTS_ON and d.action != "hold"]:
+        out.print(f"     {d.date} {d.action} {d.level_from or ''}→{d.level_to or ''} ({d.rule}): {d.evidence[:80]}")
+    out.print("   Next sessions:")
+    for s in [s for s in plan.sessions if s.kind.value != "rest"][:5]:
         out.print(f"     {s.date} {s.date.strftime('%a')}  {s.title}")
-    out.print(f"Try: walkrun --home {home} --athlete {DEMO_ATHLETE} --today {today} explain")
+    out.print("6. Exported the next 12 weeks:")
+    labels = {"ics": "calendar", "fit": "watch workouts", "json": "plan JSON", "html": "printable plan"}
+    for e in exported:
+        shown = e.paths[0].parent if e.writer == "fit" and e.paths else (e.paths[0] if e.paths else "-")
+        out.print(f"     {labels.get(e.writer, e.writer):>15}: {shown}")
+    out.print(f"Explore: walkrun --home {home} --athlete {DEMO_ATHLETE} --today {today} status | plan | explain")

@@ -135,3 +135,69 @@ def read_pain_diary(text: str, source: str) -> list[CheckIn]:
         except ValueError as exc:
             raise UsageError(f"{source}: line {line_no}: {exc}") from None
     return out
+
+
+@dataclass(frozen=True)
+class WeekEvidence:
+    """One row of the weekly brisk-walk table in ``walkrun status``."""
+
+    week_start: dt.date
+    brisk_sessions: int
+    brisk_walk_s: int
+    longest_brisk_walk_s: int
+    pain_free: int
+    pain_unknown: int
+    with_pain: int
+    run_s: int
+    warnings: list[str]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "week_start": self.week_start.isoformat(),
+            "brisk_sessions": self.brisk_sessions,
+            "brisk_walk_s": self.brisk_walk_s,
+            "longest_brisk_walk_s": self.longest_brisk_walk_s,
+            "pain_free": self.pain_free,
+            "pain_unknown": self.pain_unknown,
+            "with_pain": self.with_pain,
+            "run_s": self.run_s,
+            "warnings": self.warnings,
+        }
+
+
+MIN_BRISK_SESSION_S = 10 * 60
+
+
+def weekly_evidence(sessions: Iterable[DoneSession], today: dt.date, weeks: int = 8) -> list[WeekEvidence]:
+    """Monday-to-Sunday weeks, newest last, ending with the week that holds ``today``."""
+    this_monday = today - dt.timedelta(days=today.weekday())
+    rows = []
+    items = list(sessions)
+    for k in range(weeks - 1, -1, -1):
+        start = this_monday - dt.timedelta(weeks=k)
+        week = [s for s in items if start <= s.date < start + dt.timedelta(days=7) and s.date <= today]
+        brisk = [s for s in week if s.brisk_walk_s >= MIN_BRISK_SESSION_S]
+        pain_free = unknown = painful = 0
+        for s in brisk:
+            c = s.checkin
+            if c is None or (c.pain_during is None and c.pain_after is None and not c.night_pain):
+                unknown += 1
+            elif c.any_pain:
+                painful += 1
+            else:
+                pain_free += 1
+        warnings = sorted({w for s in week for w in s.warnings})
+        rows.append(
+            WeekEvidence(
+                week_start=start,
+                brisk_sessions=len(brisk),
+                brisk_walk_s=sum(s.brisk_walk_s for s in week),
+                longest_brisk_walk_s=max((s.longest_brisk_walk_s for s in week), default=0),
+                pain_free=pain_free,
+                pain_unknown=unknown,
+                with_pain=painful,
+                run_s=sum(s.run_s for s in week),
+                warnings=warnings,
+            )
+        )
+    return rows

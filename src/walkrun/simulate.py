@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from walkrun.history import history_from_log
+from walkrun.history import History, sessions_from_checkins
 from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult
 from walkrun.plan import Session, SessionKind
 from walkrun.progression import build_plan
@@ -29,13 +29,17 @@ def follow_plan(
     skip: frozenset[dt.date] = frozenset(),
     overdo: Mapping[dt.date, float] | None = None,
     prescribed: dict[dt.date, Session] | None = None,
+    history: History | None = None,
 ) -> tuple[list[CheckIn], list[ClinicalTestResult]]:
     """Do every planned walk/run from ``start`` to ``end`` pain-free, except ``pain`` days.
 
     ``pain`` maps a date to CheckIn fields that replace the clean scores that day.
     ``tests_on`` passes every gate test on that date. ``overdo`` multiplies the
     running done on a day; ``prescribed`` (if given) collects each day's session.
+    ``history`` is what happened before ``start`` (e.g. imported walks); only the
+    new check-ins and tests are returned.
     """
+    base = history or History()
     pain = pain or {}
     overdo = overdo or {}
     checkins: list[CheckIn] = []
@@ -44,8 +48,12 @@ def follow_plan(
     while day <= end:
         if tests_on == day:
             clinical += [ClinicalTestResult(test=t, date=day, passed=True) for t in protocol.gate.required_tests]
-        history = history_from_log(checkins, clinical)
-        session = build_plan(profile, protocol, history, day, horizon_days=1).sessions[0]
+        so_far = History(
+            checkins=[*base.checkins, *checkins],
+            clinical=[*base.clinical, *clinical],
+            sessions=[*base.sessions, *sessions_from_checkins(checkins)],
+        )
+        session = build_plan(profile, protocol, so_far, day, horizon_days=1).sessions[0]
         if prescribed is not None:
             prescribed[day] = session
         if session.kind in ACTIVE and day not in skip:

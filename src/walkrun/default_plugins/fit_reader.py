@@ -142,6 +142,9 @@ def _scan_part(data: bytes, offset: int, part_no: int, source: str) -> tuple[byt
     header_size = data[offset]
     (data_size,) = struct.unpack_from("<I", data, offset + 4)
     start = offset + header_size
+    if data_size == 0 and n - start > CRC_SIZE:
+        # A writer that never got to fill in the size (crashed recording): read to the end.
+        data_size = n - start
     data_end = start + data_size
     where = f" in chained part {part_no}" if part_no > 1 else ""
     declared = data_end + CRC_SIZE - offset
