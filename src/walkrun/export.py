@@ -67,3 +67,28 @@ def export_plan(
             paths = list(result)
         results.append(Exported(name, paths))
     return ap, results
+
+
+FEED_STATE = "ics-feed"
+FEED_HORIZON_DAYS = 12 * 7
+
+
+def feed_calendar(store: Store, registry: Registry, athlete_id: str, today: dt.date) -> bytes:
+    """The athlete's live calendar feed: the ics writer's output, with its own SEQUENCE state.
+
+    The feed keeps state apart from file exports so each subscriber sees
+    SEQUENCE rise exactly once per change, whichever way the plan was shared.
+    """
+    from walkrun.default_plugins.ics_writer import render_calendar
+
+    ap = plan_for(store, registry, athlete_id, today, FEED_HORIZON_DAYS)
+    context = ExportContext(
+        profile=ap.profile,
+        protocol=ap.protocol,
+        history=ap.history,
+        options={},
+        state=store.writer_state(athlete_id, FEED_STATE),
+    )
+    data, state = render_calendar(ap.plan, context)
+    store.save_writer_state(athlete_id, FEED_STATE, state)
+    return data

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import secrets
 import sqlite3
 import zlib
 from collections.abc import Iterator
@@ -89,6 +90,10 @@ CREATE TABLE IF NOT EXISTS writer_state (
     writer TEXT NOT NULL,
     state_json TEXT NOT NULL,
     PRIMARY KEY (athlete_id, writer)
+);
+CREATE TABLE IF NOT EXISTS feed_tokens (
+    scope TEXT PRIMARY KEY,
+    token TEXT NOT NULL UNIQUE
 );
 CREATE TABLE IF NOT EXISTS plan_revisions (
     athlete_id TEXT NOT NULL REFERENCES athletes(athlete_id),
@@ -182,6 +187,7 @@ class Store:
     def delete_athlete(self, athlete_id: str) -> None:
         """Remove an athlete and everything stored for them, in one transaction."""
         with self.transaction() as cur:
+            cur.execute("DELETE FROM feed_tokens WHERE scope = ?", (athlete_id,))
             for table in (
                 "plan_revisions",
                 "writer_state",
@@ -383,3 +389,26 @@ class Store:
                 "INSERT OR REPLACE INTO writer_state(athlete_id, writer, state_json) VALUES (?, ?, ?)",
                 (athlete_id, writer, json.dumps(state, sort_keys=True)),
             )
+
+    # ---- feed tokens ---------------------------------------------------------------
+    COACH_SCOPE = "coach"
+
+    def feed_token(self, scope: str, *, regenerate: bool = False) -> str:
+        """The unguessable token for an athlete's feed (scope = athlete id) or the coach index ("coach").
+
+        Created on first use; ``regenerate`` replaces it, so the old URL stops working.
+        """
+        if scope != self.COACH_SCOPE:
+            self.profile(scope)
+        with self.transaction() as cur:
+            row = cur.execute("SELECT token FROM feed_tokens WHERE scope = ?", (scope,)).fetchone()
+            if row and not regenerate:
+                return str(row[0])
+            token = secrets.token_urlsafe(24)
+            cur.execute("INSERT OR REPLACE INTO feed_tokens(scope, token) VALUES (?, ?)", (scope, token))
+            return token
+
+    def scope_for_token(self, token: str) -> str | None:
+        """Which athlete id (or "coach") a token opens; None for an unknown token."""
+        row = self.conn.execute("SELECT scope FROM feed_tokens WHERE token = ?", (token,)).fetchone()
+        return str(row[0]) if row else None
