@@ -55,9 +55,17 @@ def load_history(store: Store, profile: AthleteProfile) -> tuple[History, list[C
     return history, items
 
 
-def plan_for(store: Store, registry: Registry, athlete_id: str, today: dt.date, horizon_days: int = 28) -> AthletePlan:
+def plan_for(
+    store: Store,
+    registry: Registry,
+    athlete_id: str,
+    today: dt.date,
+    horizon_days: int = 28,
+    *,
+    lookback_days: int = 0,
+) -> AthletePlan:
     profile = store.profile(athlete_id)
     protocol = registry.protocol_for(profile.condition, profile.protocol_id)
     history, items = load_history(store, profile)
-    plan = build_plan(profile, protocol, history, today, horizon_days)
+    plan = build_plan(profile, protocol, history, today, horizon_days, lookback_days=lookback_days)
     return AthletePlan(profile, protocol, history, plan, items)

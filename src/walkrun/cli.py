@@ -437,11 +437,29 @@ def plan(c: Ctx, weeks: int, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--all", "show_all", is_flag=True, help="Include projected decisions.")
+@click.option("--diff", "show_diff", is_flag=True, help="What changed between the last two plan revisions, and why.")
+@click.option("--from-rev", type=click.IntRange(1), help="With --diff: the older revision.")
+@click.option("--to-rev", type=click.IntRange(1), help="With --diff: the newer revision.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-def explain(c: Ctx, show_all: bool, as_json: bool) -> None:
+def explain(
+    c: Ctx, /, show_all: bool, show_diff: bool, from_rev: int | None, to_rev: int | None, as_json: bool
+) -> None:
     """The decision log: every rule that fired, its evidence and its source."""
     athlete_id = c.athlete_id()
+    if show_diff or from_rev or to_rev:
+        from walkrun.cli_coach import _print_diff, explain_diff
+
+        diff = explain_diff(c, athlete_id, from_rev, to_rev)
+        if as_json:
+            emit_json(diff)
+            return
+        out.print(
+            f"{athlete_id}: revision {diff['from_revision']} (as of {diff['from_today']}) → "
+            f"revision {diff['to_revision']} (as of {diff['to_today']})"
+        )
+        _print_diff(diff)
+        return
     ap = plan_for(c.store, c.registry, athlete_id, c.today(athlete_id), 28)
     decisions = [d for d in ap.plan.decisions if show_all or not d.projected]
     if as_json:
@@ -536,7 +554,7 @@ def demo(c: Ctx, as_json: bool) -> None:
     run_demo(c, as_json=as_json)
 
 
-from walkrun import cli_export, cli_import  # noqa: E402,F401  (they register their commands)
+from walkrun import cli_coach, cli_export, cli_import  # noqa: E402,F401  (they register their commands)
 
 
 def _plugins_dir_arg(argv: list[str]) -> Path | None:

@@ -12,6 +12,8 @@ from walkrun.plugins import Registry
 from walkrun.store import Store
 from walkrun.writers import ExportContext, WriteResult
 
+PAST_DAYS = 14  # calendars keep the last two weeks, showing what was actually done
+
 
 @dataclass(frozen=True)
 class Exported:
@@ -43,7 +45,7 @@ def export_plan(
     """Write the plan with each writer; per-writer state is kept in the store between exports."""
     if window_from is not None and window_from < today:
         raise UsageError(f"--from {window_from} is before today ({today}); past sessions are not in the plan")
-    ap = plan_for(store, registry, athlete_id, today, horizon_days)
+    ap = plan_for(store, registry, athlete_id, today, horizon_days, lookback_days=PAST_DAYS)
     plan = ap.plan
     opts = dict(options or {})
     if window_from is not None:
@@ -81,7 +83,7 @@ def feed_calendar(store: Store, registry: Registry, athlete_id: str, today: dt.d
     """
     from walkrun.default_plugins.ics_writer import render_calendar
 
-    ap = plan_for(store, registry, athlete_id, today, FEED_HORIZON_DAYS)
+    ap = plan_for(store, registry, athlete_id, today, FEED_HORIZON_DAYS, lookback_days=PAST_DAYS)
     context = ExportContext(
         profile=ap.profile,
         protocol=ap.protocol,

@@ -125,6 +125,20 @@ class Warning_(BaseModel):
     message: str
 
 
+class PastSession(BaseModel):
+    """A day before today: what was planned then, and what was actually done."""
+
+    model_config = ConfigDict(frozen=True)
+
+    session: Session
+    status: str = Field(description="done | partial | overdone | missed | unplanned | rest")
+    done_run_s: int = 0
+    done_walk_s: int = 0
+    sources: list[str] = Field(default_factory=list, description="activity files or 'log'")
+    adherence: str = Field("", description="plain-words comparison with the prescription")
+    pain: str = Field("", description="pain reported for that day, if any")
+
+
 class Plan(BaseModel):
     """The engine's whole answer for one athlete on one day."""
 
@@ -140,6 +154,7 @@ class Plan(BaseModel):
     decisions: list[Decision]
     warnings: list[Warning_] = Field(default_factory=list)
     history_days: int = Field(0, description="days replayed from injury to today")
+    past: list[PastSession] = Field(default_factory=list, description="the lookback window before today")
 
     def session_on(self, day: dt.date) -> Session | None:
         return next((s for s in self.sessions if s.date == day), None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from walkrun.plan import (
     Criterion,
     Decision,
     GateStatus,
+    PastSession,
     Phase,
     Plan,
     Session,
@@ -77,6 +79,24 @@ class _Ladder:
 
 
 @dataclass(frozen=True)
+class RunCheck:
+    """What a per-interval comparison (see ``adherence.py``) says about one session."""
+
+    overdone: bool
+    summary: str
+
+
+Judge = Callable[[Session, DoneSession], "RunCheck | None"]
+
+
+@dataclass(frozen=True)
+class _RunResult:
+    credit: bool
+    status: str
+    summary: str
+
+
+@dataclass(frozen=True)
 class _Verdict:
     clean: bool
     rule: PainRule | None = None
@@ -84,11 +104,22 @@ class _Verdict:
 
 
 class _Replay:
-    def __init__(self, profile: AthleteProfile, protocol: Protocol, history: History, today: dt.date) -> None:
+    def __init__(
+        self,
+        profile: AthleteProfile,
+        protocol: Protocol,
+        history: History,
+        today: dt.date,
+        judge: Judge | None = None,
+        lookback_days: int = 0,
+    ) -> None:
         if today < profile.injury_date:
             raise UsageError(f"--today {today} is before the injury date {profile.injury_date}")
         self.p = profile
         self.proto = protocol
+        self.judge = judge
+        self.lookback_start = today - dt.timedelta(days=lookback_days)
+        self.past: list[PastSession] = []
         self.today = today
         self.prefs = profile.preferences
         self.checkins = {d: c for d, c in merge_checkins(history.checkins).items() if d <= today}
@@ -496,18 +527,42 @@ class _Replay:
     def _apply_actual(self, day: dt.date, prescribed: Session) -> None:
         done = self.done.get(day)
         c = self.checkins.get(day)
+        status, summary = self._apply_done(day, prescribed, done, c)
+        if self.lookback_start <= day < self.today:
+            pain_report = (done.checkin if done else None) or c
+            self.past.append(
+                PastSession(
+                    session=prescribed,
+                    status=status,
+                    done_run_s=done.run_s if done else 0,
+                    done_walk_s=done.walk_s if done else 0,
+                    sources=sorted({done.source}) if done else [],
+                    adherence=summary,
+                    pain=_describe_pain(pain_report) if pain_report and pain_report.any_pain else "",
+                )
+            )
+
+    def _apply_done(
+        self, day: dt.date, prescribed: Session, done: DoneSession | None, c: CheckIn | None
+    ) -> tuple[str, str]:
+        """Apply one day's session and check-in; returns (status, plain-words summary) for the past view."""
+        active = prescribed.kind in (SessionKind.BRISK_WALK, SessionKind.WALK_RUN, SessionKind.RUN)
         if done is None:
             if c is not None:
                 verdict = self._verdict(c, running=False)
                 if verdict.rule is not None:
                     self._apply_pain_rule(day, verdict.rule, c)
-            return
+            if prescribed.kind is SessionKind.REST:
+                return "rest", ""
+            return ("missed", "no activity or check-in for this session") if active else ("not-tracked", "")
         running = done.run_s > 0
         if running:
             self.run_by_day[day] = done.run_s
         verdict = self._verdict(done.checkin or c, running=running and not self.pre_gate)
         for w in done.warnings:
             self._warn(day, "activity", w)
+        status = "done" if active else "unplanned"
+        summary = f"walked {_minutes(done.walk_s)}" + (f", ran {_minutes(done.run_s)}" if running else "")
         if running and self.pre_gate:
             self._warn(day, "running-before-gate", f"{done.run_s // 60} min of running before the gate opened")
             self._decide(
@@ -517,12 +572,14 @@ class _Replay:
                 f"{done.run_s // 60} min running logged on {day} while the gate is closed; not counted",
                 self.proto.gate.source,
             )
+            status = "unplanned"
         elif running:
             self.first_run = self.first_run or day
-            credit = self._judge_run(day, done, prescribed)
-            if credit and verdict.clean:
+            result = self._judge_run(day, done, prescribed)
+            status, summary = result.status, result.summary
+            if result.credit and verdict.clean:
                 self.run.clean.append(day)
-            elif credit and verdict.rule is None:
+            elif result.credit and verdict.rule is None:
                 self._decide(
                     day, "hold", "not-clean", f"{day}: {verdict.note}; session not counted", self.proto.pain.source
                 )
@@ -532,9 +589,13 @@ class _Replay:
                 self.walk.clean.append(day)
             elif not done.pain_known:
                 self._warn(day, "pain-unknown", f"walk on {day} has no pain evidence: not counted as pain-free")
+            if active and done.longest_brisk_walk_s < need:
+                status = "partial"
+                summary += f"; longest brisk stretch {_minutes(done.longest_brisk_walk_s)} of {_minutes(need)}"
         pain_report = done.checkin or c
         if verdict.rule is not None and pain_report is not None:
             self._apply_pain_rule(day, verdict.rule, pain_report)
+        return status, summary
 
     def _apply_clinical(self, day: dt.date) -> None:
         """A required test failed after the gate opened: one level down, no advance until it passes again."""
@@ -559,7 +620,7 @@ class _Replay:
                 level_to=self._level_id(),
             )
 
-    def _judge_run(self, day: dt.date, done: DoneSession, prescribed: Session) -> bool:
+    def _judge_run(self, day: dt.date, done: DoneSession, prescribed: Session) -> _RunResult:
         wr = self.proto.walk_run
         src = wr.rest_days_source or wr.source
         if self._in_rest_between_runs(day):
@@ -567,17 +628,21 @@ class _Replay:
         if prescribed.run_s == 0:
             self._warn(day, "unplanned-run", f"ran {done.run_s // 60} min on {day}, a day without a planned run")
             self._decide(day, "hold", "unplanned-run", f"{done.run_s // 60} min run on a non-run day; not counted", src)
-            return False
-        if done.run_s > prescribed.run_s * OVERDONE_FACTOR + OVERDONE_GRACE_S:
-            msg = f"ran {done.run_s / 60:.0f} min, prescribed {prescribed.run_s / 60:.0f} min"
-            self._warn(day, "overdone", msg)
-            self._decide(day, "hold", "overdone", f"{msg}: more than planned never counts toward advancing", wr.source)
-            return False
+            return _RunResult(False, "unplanned", f"ran {_minutes(done.run_s)} on a day without a planned run")
+        check = self.judge(prescribed, done) if self.judge is not None and done.activity_id else None
+        totals = f"ran {_minutes(done.run_s)} of {_minutes(prescribed.run_s)} prescribed"
+        summary = check.summary if check is not None else totals
+        overdone = done.run_s > prescribed.run_s * OVERDONE_FACTOR + OVERDONE_GRACE_S
+        if overdone or (check is not None and check.overdone):
+            self._warn(day, "overdone", summary)
+            self._decide(
+                day, "hold", "overdone", f"{summary}: more than planned never counts toward advancing", wr.source
+            )
+            return _RunResult(False, "overdone", summary)
         if done.run_s < prescribed.run_s * UNDERDONE_FACTOR - UNDERDONE_GRACE_S:
-            msg = f"ran {done.run_s / 60:.0f} min of {prescribed.run_s / 60:.0f} prescribed"
-            self._decide(day, "hold", "incomplete", f"{msg}: not counted as a completed session", wr.source)
-            return False
-        return True
+            self._decide(day, "hold", "incomplete", f"{summary}: not counted as a completed session", wr.source)
+            return _RunResult(False, "partial", summary)
+        return _RunResult(True, "done", summary)
 
     def _apply_assumed(self, day: dt.date, prescribed: Session) -> None:
         if prescribed.run_s:
@@ -726,11 +791,16 @@ class _Replay:
             decisions=self.decisions,
             warnings=self.warnings,
             history_days=(self.today - self.p.injury_date).days + 1,
+            past=self.past,
         )
 
 
 def _step(**fields: Any) -> Step:
     return Step(**fields)
+
+
+def _minutes(seconds: float) -> str:
+    return f"{round(seconds / 60)} min" if seconds >= 60 else f"{round(seconds)} s"
 
 
 def _days(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -787,10 +857,18 @@ def build_plan(
     history: History,
     today: dt.date,
     horizon_days: int = 28,
+    *,
+    judge: Judge | None = None,
+    lookback_days: int = 0,
 ) -> Plan:
-    """Replay history through the protocol and plan ``horizon_days`` from ``today``."""
+    """Replay history through the protocol and plan ``horizon_days`` from ``today``.
+
+    ``judge`` compares an imported session with its prescription interval by
+    interval; ``lookback_days`` fills ``Plan.past`` with what was planned and
+    done on the days before today.
+    """
     if horizon_days < 1 or horizon_days > 800:
         raise UsageError(f"horizon must be 1..800 days, got {horizon_days}")
     if profile.condition not in protocol.conditions:
         raise UsageError(f"protocol {protocol.id} does not cover {profile.condition.value}")
-    return _Replay(profile, protocol, history, today).run_to(horizon_days)
+    return _Replay(profile, protocol, history, today, judge, lookback_days).run_to(horizon_days)

@@ -37,7 +37,7 @@ from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, Timezo
 
 from walkrun.errors import UsageError
 from walkrun.hookspecs import hookimpl
-from walkrun.plan import Plan, Session, SessionKind, Step, StepKind
+from walkrun.plan import PastSession, Plan, Session, SessionKind, Step, StepKind
 from walkrun.writers import ExportContext, Writer, WriteResult, atomic_write
 
 __all__ = [
@@ -484,6 +484,38 @@ def _session_draft(plan: Plan, session: Session, opts: _Options, zone: dt.tzinfo
     return _Draft(uid, session.date, session.slot, seconds, session.title, event)
 
 
+PAST_LABELS = {
+    "done": "Done",
+    "partial": "Partly done",
+    "overdone": "More than planned",
+    "missed": "Missed",
+    "unplanned": "Unplanned",
+}
+
+
+def _past_draft(plan: Plan, past: PastSession, opts: _Options, zone: dt.tzinfo, at: dt.time) -> _Draft:
+    """A day gone by keeps its UID; its content now says what was actually done."""
+    session = past.session
+    if past.status not in PAST_LABELS:
+        return _session_draft(plan, session, opts, zone, at)
+    uid = event_uid(plan.athlete_id, session.slot)
+    seconds = session.total_s or DEFAULT_SESSION_S
+    summary = f"{PAST_LABELS[past.status]}: {session.title}"
+    lines = [summary, "", f"Planned: {session.title}"]
+    if past.adherence:
+        lines.append(f"Done: {past.adherence}")
+    if past.sources:
+        lines.append(f"Recorded by: {', '.join(past.sources)}")
+    if past.pain:
+        lines.append(f"Pain: {past.pain}")
+    event = Event()
+    event.add("UID", uid)
+    event.add("SUMMARY", summary)
+    event.add("DESCRIPTION", "\n".join(lines))
+    _set_times(event, session.date, seconds, zone, at, opts.all_day)
+    return _Draft(uid, session.date, session.slot, seconds, summary, event)
+
+
 def _cancelled_draft(uid: str, entry: _Entry, gone: dt.date, opts: _Options, zone: dt.tzinfo, at: dt.time) -> _Draft:
     event = Event()
     event.add("UID", uid)
@@ -524,6 +556,12 @@ def render_calendar(plan: Plan, context: ExportContext) -> tuple[bytes, dict[str
 
     drafts: list[tuple[_Draft, dt.date | None]] = []
     live: set[str] = set()
+    for past in plan.past:
+        if past.session.kind is SessionKind.REST and not opts.rest_days:
+            continue
+        draft = _past_draft(plan, past, opts, zone, at)
+        live.add(draft.uid)
+        drafts.append((draft, None))
     for session in plan.sessions:
         if session.kind is SessionKind.REST and not opts.rest_days:
             continue

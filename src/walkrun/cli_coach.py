@@ -1,0 +1,191 @@
+"""Closing the loop: ``sync``, ``done``, ``revisions`` and the coach's ``coach`` roster."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from walkrun.athlete import plan_for
+from walkrun.cli import DATE, PAIN, Ctx, cli, emit_json, fail, out
+from walkrun.cli_import import ImportSummary, store_import
+from walkrun.ingest import iter_import
+from walkrun.models import CheckIn
+from walkrun.plan import SessionKind
+from walkrun.revisions import diff_plans
+from walkrun.roster import build_roster
+from walkrun.views import dumps, plan_view
+
+SYNC_LOOKBACK_DAYS = 14
+
+
+def save_and_diff(c: Ctx, athlete_id: str, today: dt.date, reason: str) -> dict[str, Any]:
+    """Store a revision when the plan changed; return what changed since the previous one."""
+    ap = plan_for(c.store, c.registry, athlete_id, today, 28)
+    view = plan_view(ap.plan)
+    before = c.store.revisions(athlete_id)
+    rev = c.store.save_revision(athlete_id, today, reason, dumps(view))
+    if rev is None or not before:
+        return {"revision": rev, "diff": None}
+    older = c.store.revision_plan(athlete_id, int(str(before[-1]["rev"])))
+    return {"revision": rev, "previous": before[-1]["rev"], "diff": diff_plans(older, view)}
+
+
+def _print_diff(diff: dict[str, Any] | None) -> None:
+    if not diff:
+        return
+    if diff["phase"]["from"] != diff["phase"]["to"] or diff["level"]["from"] != diff["level"]["to"]:
+        phase, level = diff["phase"], diff["level"]
+        out.print(f"  phase {phase['from']} → {phase['to']}, level {level['from']} → {level['to']}")
+    for ch in diff["changed_sessions"][:8]:
+        out.print(f"  {ch['date']}: {ch['from']} → {ch['to']}")
+    for s in diff["dropped_sessions"][:5]:
+        out.print(f"  {s['date']}: {s['title']} cancelled")
+    for s in diff["added_sessions"][:5]:
+        out.print(f"  {s['date']}: {s['title']} added")
+    for d in diff["new_decisions"]:
+        out.print(f"  why: {d['date']} {d['action']} ({d['rule']}): {d['evidence']}")
+        out.print(f"       source: {d['source']}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def sync(c: Ctx, /, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Import new files, match them to planned sessions, apply check-ins and re-plan.
+
+    Each sync that changes the plan is stored as a revision with its reason;
+    `walkrun revisions` and `walkrun explain --diff` show what changed and why.
+    """
+    athlete_id = c.athlete_id()
+    today = c.today(athlete_id)
+    run = c.store.start_import(athlete_id, [str(p) for p in paths])
+    summary = store_import(c.store, athlete_id, iter_import(list(paths), c.registry.readers), run, ImportSummary())
+    c.store.finish_import(run, summary.as_dict())
+    ap = plan_for(c.store, c.registry, athlete_id, today, 28, lookback_days=SYNC_LOOKBACK_DAYS)
+    matches: list[dict[str, Any]] = [
+        {
+            "date": p.session.date.isoformat(),
+            "planned": p.session.title,
+            "status": p.status,
+            "adherence": p.adherence,
+            "sources": p.sources,
+            "pain": p.pain,
+        }
+        for p in ap.plan.past
+        if p.status not in ("rest", "not-tracked")
+    ]
+    change = save_and_diff(c, athlete_id, today, f"sync: {summary.imported} new activities")
+    if as_json:
+        emit_json({"import": summary.as_dict(), "matches": matches, **change,
+                   "phase": ap.plan.phase.value, "level": ap.plan.level})  # fmt: skip
+        return
+    out.print(
+        f"Synced {athlete_id}: {summary.imported} new activities ({summary.duplicates} already there, "
+        f"{summary.errors} errors)."
+    )
+    if matches:
+        table = Table(title=f"Last {SYNC_LOOKBACK_DAYS} days: planned vs done")
+        for col in ("date", "planned", "status", "what was done", "pain"):
+            table.add_column(col)
+        for m in matches:
+            colour = {"done": "green", "overdone": "red", "missed": "yellow", "partial": "yellow"}.get(m["status"], "")
+            status = f"[{colour}]{m['status']}[/]" if colour else m["status"]
+            table.add_row(m["date"], m["planned"], status, m["adherence"], m["pain"])
+        out.print(table)
+    if change["revision"]:
+        out.print(f"Plan revision {change['revision']} stored. Changes:")
+        _print_diff(change["diff"])
+    else:
+        out.print("The plan did not change.")
+    out.print(f"Now: {ap.plan.phase.value}" + (f", level {ap.plan.level}" if ap.plan.level else ""))
+
+
+@cli.command()
+@click.option("--date", "day", type=DATE, help="Day of the planned session (default: today).")
+@click.option("--pain-during", type=PAIN)
+@click.option("--pain-after", type=PAIN)
+@click.option("--pain-next-morning", type=PAIN)
+@click.option("--night-pain", is_flag=True)
+@click.option("--note", default="")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def done(c: Ctx, /, day: dt.date | None, pain_during: int | None, pain_after: int | None,
+         pain_next_morning: int | None, night_pain: bool, note: str, as_json: bool) -> None:  # fmt: skip
+    """Mark the planned session of a day as done as prescribed (no file), with its check-in."""
+    athlete_id = c.athlete_id()
+    today = c.today(athlete_id)
+    day = day or today
+    if day > today:
+        fail(f"--date {day} is in the future (today is {today})")
+    planned = plan_for(c.store, c.registry, athlete_id, day, 1).plan.sessions[0]
+    active = planned.kind in (SessionKind.BRISK_WALK, SessionKind.WALK_RUN, SessionKind.RUN)
+    if pain_during is None and pain_after is None and active:
+        fail("say how it felt: --pain-during N --pain-after N (0-10), so the session can count")
+    checkin = CheckIn(
+        date=day,
+        walk_min=planned.walk_s / 60 if active else None,
+        run_min=planned.run_s / 60 if active and planned.run_s else None,
+        pain_during=pain_during,
+        pain_after=pain_after,
+        pain_next_morning=pain_next_morning,
+        night_pain=night_pain,
+        note=note or f"done as planned: {planned.title}",
+        source="done",
+    )
+    c.store.add_checkin(athlete_id, checkin)
+    change = save_and_diff(c, athlete_id, today, f"{day}: {planned.title} marked done")
+    if as_json:
+        emit_json({"date": day.isoformat(), "session": planned.title, "checkin": checkin.model_dump(mode="json"),
+                   **change})  # fmt: skip
+        return
+    out.print(f"Marked done {day}: {planned.title}")
+    _print_diff(change["diff"])
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def revisions(c: Ctx, as_json: bool) -> None:
+    """Stored plan revisions, newest last, with the reason each was made."""
+    athlete_id = c.athlete_id()
+    revs = c.store.revisions(athlete_id)
+    if as_json:
+        emit_json({"athlete": athlete_id, "revisions": revs})
+        return
+    for r in revs:
+        out.print(f"{r['rev']:>4}  as of {r['today']}  {r['reason']}")
+
+
+def explain_diff(c: Ctx, athlete_id: str, rev_from: int | None, rev_to: int | None) -> dict[str, Any]:
+    revs = [int(str(r["rev"])) for r in c.store.revisions(athlete_id)]
+    if len(revs) < 2 and (rev_from is None or rev_to is None):
+        fail("need at least two plan revisions to compare (they are stored by log, sync, done, import)")
+    b = rev_to or revs[-1]
+    a = rev_from or max((r for r in revs if r < b), default=b)
+    older, newer = c.store.revision_plan(athlete_id, a), c.store.revision_plan(athlete_id, b)
+    return {"athlete": athlete_id, "from_revision": a, "to_revision": b, **diff_plans(older, newer)}
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def coach(c: Ctx, as_json: bool) -> None:
+    """Roster of every athlete: phase, level, recency, last pain and red flags."""
+    today = c.today()
+    rows = build_roster(c.store, c.registry, today)
+    if as_json:
+        emit_json({"today": today.isoformat(), "athletes": [r.as_dict() for r in rows]})
+        return
+    table = Table(title=f"Roster as of {today}")
+    for col in ("athlete", "phase", "level", "last session", "last pain", "red flags"):
+        table.add_column(col)
+    for r in rows:
+        last = "never" if r.days_since_last_session is None else f"{r.days_since_last_session} d ago"
+        flags = "\n".join(f"[red]{f}[/]" for f in r.red_flags) or "[green]none[/]"
+        table.add_row(r.athlete, r.phase, r.level or "", last, r.last_pain or "", flags)
+    out.print(table)

@@ -1,0 +1,111 @@
+"""Many athletes at a glance: phase, level, recency, last pain and red flags."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from walkrun.athlete import AthletePlan, plan_for
+from walkrun.history import merge_checkins
+from walkrun.plugins import Registry
+from walkrun.store import Store
+
+MISSED_CHECKIN_DAYS = 7
+SEVERE_PAIN = 5
+
+
+class RosterRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    athlete: str
+    name: str
+    condition: str
+    phase: str
+    level: str | None
+    gate_open: bool
+    days_since_last_session: int | None
+    last_pain: str | None
+    red_flags: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.model_dump()
+
+
+def red_flags(ap: AthletePlan) -> list[str]:
+    """Everything in the athlete's history a clinician should look at, newest date shown."""
+    plan, history = ap.plan, ap.history
+    checkins = merge_checkins(c for c in history.checkins if c.date <= plan.today)
+    found: dict[str, dt.date] = {}
+
+    def flag(label: str, day: dt.date) -> None:
+        found[label] = max(day, found.get(label, day))
+
+    for c in checkins.values():
+        if c.night_pain:
+            flag("night pain", c.date)
+        if (c.pain_next_morning or 0) > 0:
+            flag("pain on waking", c.date)
+        if (c.max_pain or 0) >= SEVERE_PAIN:
+            flag(f"pain {SEVERE_PAIN}/10 or more", c.date)
+        elif ap.protocol.is_bone and ((c.pain_during or 0) > 0 or (c.pain_after or 0) > 0):
+            flag("pain during or after a session (bone: must be zero)", c.date)
+    for w in plan.warnings:
+        if w.kind == "running-before-gate":
+            flag("running before the gate", w.date)
+        elif w.kind == "overdone":
+            flag("ran more than prescribed", w.date)
+        elif w.kind == "consecutive-run-days":
+            flag("back-to-back run days", w.date)
+    if any(d.action == "refer" for d in plan.decisions if not d.projected):
+        last_refer = max(d.date for d in plan.decisions if d.action == "refer")
+        resumed = any(d.action == "resume" and d.date >= last_refer for d in plan.decisions if not d.projected)
+        if not resumed:
+            flag("referred to a clinician, no review recorded", last_refer)
+    out = [f"{label} ({day})" for label, day in sorted(found.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)]
+    recent = [s for s in history.sessions if s.date > plan.today - dt.timedelta(days=14) and s.date <= plan.today]
+    unchecked = [s for s in recent if not s.pain_known]
+    if unchecked:
+        out.append(f"missed check-ins: {len(unchecked)} session(s) in 14 days without pain scores")
+    last_checkin = max((d for d in checkins), default=None)
+    if last_checkin is None or (plan.today - last_checkin).days > MISSED_CHECKIN_DAYS:
+        since = "ever" if last_checkin is None else f"{(plan.today - last_checkin).days} days"
+        out.append(f"no check-in for {since}")
+    return out
+
+
+def row_for(ap: AthletePlan) -> RosterRow:
+    plan, history = ap.plan, ap.history
+    done = [s.date for s in history.sessions if s.date <= plan.today]
+    painful = [c for c in merge_checkins(history.checkins).values() if c.any_pain and c.date <= plan.today]
+    last_pain = None
+    if painful:
+        c = max(painful, key=lambda x: x.date)
+        parts = [f"{k} {v}/10" for k, v in (("during", c.pain_during), ("after", c.pain_after),
+                                             ("next morning", c.pain_next_morning)) if v]  # fmt: skip
+        if c.night_pain:
+            parts.append("night pain")
+        last_pain = f"{c.date}: {', '.join(parts)}"
+    return RosterRow(
+        athlete=ap.profile.athlete_id,
+        name=ap.profile.name,
+        condition=ap.profile.condition.value,
+        phase=plan.phase.value,
+        level=plan.level,
+        gate_open=plan.gate.open,
+        days_since_last_session=(plan.today - max(done)).days if done else None,
+        last_pain=last_pain,
+        red_flags=red_flags(ap),
+    )
+
+
+def build_roster(store: Store, registry: Registry, today: dt.date) -> list[RosterRow]:
+    """One row per athlete, in the order they were added."""
+    rows = []
+    for athlete_id in store.athlete_ids():
+        profile = store.profile(athlete_id)
+        if today < profile.injury_date:
+            continue
+        rows.append(row_for(plan_for(store, registry, athlete_id, today, 7)))
+    return rows
