@@ -42,6 +42,8 @@ OVERDONE_FACTOR = 1.10
 OVERDONE_GRACE_S = 60
 UNDERDONE_FACTOR = 0.90
 UNDERDONE_GRACE_S = 30
+# A watch started a few seconds late must not turn a 45-minute walk into a failed one.
+WATCH_SLACK_S = 30
 
 
 @dataclass(frozen=True)
@@ -584,7 +586,7 @@ class _Replay:
                     day, "hold", "not-clean", f"{day}: {verdict.note}; session not counted", self.proto.pain.source
                 )
         elif self.pre_gate and self.phase is not Phase.WEIGHT_BEARING:
-            need = self.walk_levels[self.walk.idx] * 60
+            need = self.walk_levels[self.walk.idx] * 60 - WATCH_SLACK_S
             if verdict.clean and done.longest_brisk_walk_s >= need:
                 self.walk.clean.append(day)
             elif not done.pain_known:
@@ -722,7 +724,7 @@ class _Replay:
 
     def _walk_criterion(self, day: dt.date) -> Criterion:
         g = self.proto.gate
-        need_s = g.walk_min * 60
+        need_s = g.walk_min * 60 - WATCH_SLACK_S
         parts = []
         ok = True
         for i in range(g.window_weeks):
