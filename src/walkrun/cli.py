@@ -554,7 +554,7 @@ def demo(c: Ctx, as_json: bool) -> None:
     run_demo(c, as_json=as_json)
 
 
-from walkrun import cli_coach, cli_export, cli_import  # noqa: E402,F401  (they register their commands)
+from walkrun import cli_coach, cli_export, cli_import, cli_serve  # noqa: E402,F401  (they register their commands)
 
 
 def _plugins_dir_arg(argv: list[str]) -> Path | None:

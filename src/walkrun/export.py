@@ -83,14 +83,12 @@ def feed_calendar(store: Store, registry: Registry, athlete_id: str, today: dt.d
     """
     from walkrun.default_plugins.ics_writer import render_calendar
 
+    profile = store.profile(athlete_id)
+    today = max(today, profile.injury_date)  # a profile entered ahead of time still gets a (quiet) feed
     ap = plan_for(store, registry, athlete_id, today, FEED_HORIZON_DAYS, lookback_days=PAST_DAYS)
-    context = ExportContext(
-        profile=ap.profile,
-        protocol=ap.protocol,
-        history=ap.history,
-        options={},
-        state=store.writer_state(athlete_id, FEED_STATE),
-    )
+    previous = store.writer_state(athlete_id, FEED_STATE)
+    context = ExportContext(profile=ap.profile, protocol=ap.protocol, history=ap.history, options={}, state=previous)
     data, state = render_calendar(ap.plan, context)
-    store.save_writer_state(athlete_id, FEED_STATE, state)
+    if state != previous:  # calendar clients poll often; most polls change nothing
+        store.save_writer_state(athlete_id, FEED_STATE, state)
     return data

@@ -70,8 +70,9 @@ def red_flags(ap: AthletePlan) -> list[str]:
         out.append(f"missed check-ins: {len(unchecked)} session(s) in 14 days without pain scores")
     last_checkin = max((d for d in checkins), default=None)
     if last_checkin is None or (plan.today - last_checkin).days > MISSED_CHECKIN_DAYS:
-        since = "ever" if last_checkin is None else f"{(plan.today - last_checkin).days} days"
-        out.append(f"no check-in for {since}")
+        out.append(
+            "no check-in yet" if last_checkin is None else f"no check-in for {(plan.today - last_checkin).days} days"
+        )
     return out
 
 

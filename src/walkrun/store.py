@@ -391,7 +391,8 @@ class Store:
             )
 
     # ---- feed tokens ---------------------------------------------------------------
-    COACH_SCOPE = "coach"
+    # "@" cannot start an athlete id, so no athlete can ever be handed the coach's token.
+    COACH_SCOPE = "@coach"
 
     def feed_token(self, scope: str, *, regenerate: bool = False) -> str:
         """The unguessable token for an athlete's feed (scope = athlete id) or the coach index ("coach").

@@ -1,0 +1,124 @@
+"""``walkrun feed-url`` and ``walkrun serve``: live calendar feeds for runners and coaches."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import click
+from rich.markup import escape
+
+from walkrun.cli import Ctx, cli, emit_json, err, fail, out
+from walkrun.feeds import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    coach_path,
+    feed_path,
+    format_host,
+    is_loopback,
+    lan_address_hint,
+    make_server,
+    serve_forever,
+)
+from walkrun.store import Store
+
+
+def _check_base_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        fail(f"bad --base-url {value!r}: use e.g. http://192.168.1.20:{DEFAULT_PORT}")
+    return value.rstrip("/")
+
+
+def _webcal(url: str) -> str:
+    # Apple and most phones subscribe (rather than import once) when handed webcal://.
+    return "webcal://" + url.split("://", 1)[1]
+
+
+@cli.command("feed-url")
+@click.option("--coach", is_flag=True, help="The coach's index page (every athlete's feed) instead.")
+@click.option("--regenerate", is_flag=True, help="Make a new secret URL; the old one stops working.")
+@click.option("--base-url", metavar="URL", help="Where `walkrun serve` is reachable, e.g. http://192.168.1.20:8765.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def feed_url(c: Ctx, /, coach: bool, regenerate: bool, base_url: str | None, as_json: bool) -> None:
+    """Print the secret path of an athlete's live calendar feed (or the coach's page).
+
+    Anyone with the URL can read the plan: share it only with the runner or
+    coach, and use --regenerate if it leaked.
+    """
+    base = _check_base_url(base_url) if base_url else None
+    if coach:
+        if c.athlete:
+            # Printing the coach URL when an athlete's was meant would hand every plan to that athlete.
+            fail("--coach prints the coach's URL: leave out --athlete")
+        athlete_id = None
+        path = coach_path(c.store.feed_token(Store.COACH_SCOPE, regenerate=regenerate))
+    else:
+        athlete_id = c.athlete_id()
+        c.store.profile(athlete_id)  # a clear "unknown athlete" error before a token is made
+        path = feed_path(c.store.feed_token(athlete_id, regenerate=regenerate))
+    url = base + path if base else None
+    if as_json:
+        emit_json(
+            {
+                "scope": "coach" if coach else "athlete",
+                "athlete": athlete_id,
+                "path": path,
+                "url": url,
+                "webcal": _webcal(url) if url and not coach else None,
+                "regenerated": regenerate,
+            }
+        )
+        return
+    click.echo(path)
+    if url:
+        click.echo(url)
+    if regenerate:
+        err.print("New secret URL made: the old one no longer works, so subscribers need the new one.")
+
+
+@cli.command()
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True, help="0 = any free.")
+@click.option("--public", is_flag=True, help="Allow a non-loopback --host (e.g. 0.0.0.0 for the local network).")
+@click.pass_obj
+def serve(c: Ctx, host: str, port: int, public: bool) -> None:
+    """Serve live calendar feeds and the coach's page over HTTP until Ctrl-C.
+
+    Calendar apps subscribed to a feed pick up plan changes on their next refresh.
+    """
+    if not is_loopback(host):
+        if not public:
+            fail(
+                f"--host {host} is reachable from other machines; add --public to confirm "
+                "(anyone on the network who has a feed URL can then read that plan)"
+            )
+        err.print(
+            f"[yellow]warning:[/] serving on {escape(host)}: anyone on the network who has a token URL can read "
+            "that plan. There is no HTTPS; don't expose this port to the internet.",
+        )
+    try:
+        server = make_server(c.home, host, port, c.today_opt, registry=c.registry, allow_public=public)
+    except OSError as exc:
+        fail(f"cannot listen on {format_host(host)}:{port}: {exc.strerror or exc}")
+    shown = host
+    hint = ""
+    if host in ("0.0.0.0", "::", ""):
+        lan = lan_address_hint()
+        shown = lan or "127.0.0.1"
+        hint = (
+            f"(listening on all interfaces; {lan} is a guess at this machine's LAN address: "
+            "use whichever address other devices reach it by)"
+            if lan
+            else "(listening on all interfaces: replace 127.0.0.1 with this machine's LAN address)"
+        )
+    base = f"http://{format_host(shown)}:{server.port}"
+    store = c.store
+    click.echo(f"walkrun serving {c.home} on {base}  (Ctrl-C to stop)")
+    if hint:
+        click.echo(hint)
+    click.echo(f"coach page: {base}{coach_path(store.feed_token(Store.COACH_SCOPE))}")
+    for athlete_id in store.athlete_ids():
+        click.echo(f"{athlete_id}: {base}{feed_path(store.feed_token(athlete_id))}")
+    serve_forever(server)
+    out.print("Stopped serving.")
