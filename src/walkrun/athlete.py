@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from walkrun.adherence import compare
 from walkrun.classify import Classification, Thresholds, classify
 from walkrun.evidence import ClassifiedActivity, sessions_from_activities
-from walkrun.history import History, sessions_from_checkins
+from walkrun.history import DoneSession, History, sessions_from_checkins
 from walkrun.models import AthleteProfile
-from walkrun.plan import Plan
+from walkrun.plan import Plan, Session
 from walkrun.plugins import Registry
-from walkrun.progression import build_plan
+from walkrun.progression import Judge, RunCheck, build_plan
 from walkrun.protocol import Protocol
 from walkrun.store import Store
 
@@ -55,6 +56,21 @@ def load_history(store: Store, profile: AthleteProfile) -> tuple[History, list[C
     return history, items
 
 
+def make_judge(store: Store, profile: AthleteProfile, items: list[ClassifiedActivity]) -> Judge:
+    """Compare an imported session with its prescription interval by interval (laps, else segments)."""
+    by_id = {item.activity_id: item for item in items}
+
+    def judge(prescribed: Session, done: DoneSession) -> RunCheck | None:
+        item = by_id.get(done.activity_id or "")
+        if item is None:
+            return None
+        full = store.activity(profile.athlete_id, item.activity_id)  # samples and laps, only when needed
+        result = compare(prescribed, full, item.classification, profile.preferences)
+        return RunCheck(overdone=result.overdone, summary=result.summary)
+
+    return judge
+
+
 def plan_for(
     store: Store,
     registry: Registry,
@@ -67,5 +83,6 @@ def plan_for(
     profile = store.profile(athlete_id)
     protocol = registry.protocol_for(profile.condition, profile.protocol_id)
     history, items = load_history(store, profile)
-    plan = build_plan(profile, protocol, history, today, horizon_days, lookback_days=lookback_days)
+    judge = make_judge(store, profile, items)
+    plan = build_plan(profile, protocol, history, today, horizon_days, judge=judge, lookback_days=lookback_days)
     return AthletePlan(profile, protocol, history, plan, items)

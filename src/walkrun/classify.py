@@ -23,6 +23,7 @@ STOPPED_CADENCE_SPM = 40.0
 SMART_RECORDING_GAP_S = 15.0
 MAX_BRIDGED_GAP_S = 60.0
 MIN_RUN_BLOCK_S = 30.0
+RUN_DIP_S = 15.0  # a stumble, a kerb or a GPS wobble inside a run is not a walk break
 MAX_BREAK_IN_WALK_S = 60.0
 
 ON_FOOT = {"walking", "hiking", "running", "trail_running", "treadmill_running", "generic", "unknown", "other"}
@@ -82,7 +83,7 @@ class Thresholds:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _motion(speed: float | None, cadence: float | None, th: Thresholds) -> Motion:
+def motion_of(speed: float | None, cadence: float | None, th: Thresholds) -> Motion:
     if cadence is not None and cadence > 0:
         if cadence >= th.run_cadence_spm:
             return Motion.RUN
@@ -107,7 +108,7 @@ def _intervals(samples: list[Sample], th: Thresholds) -> list[Segment]:
         speed = b.speed_mps
         if speed is None and a.distance_m is not None and b.distance_m is not None:
             speed = max(0.0, b.distance_m - a.distance_m) / dt
-        kind = _motion(speed, b.cadence_spm, th)
+        kind = motion_of(speed, b.cadence_spm, th)
         if dt > MAX_BRIDGED_GAP_S:
             # A long hole in the recording is a pause unless the distance says we kept moving.
             moved = a.distance_m is not None and b.distance_m is not None and (b.distance_m - a.distance_m) / dt >= 0.5
@@ -129,12 +130,24 @@ def _merge(segments: list[Segment]) -> list[Segment]:
 
 
 def _smooth(segments: list[Segment]) -> list[Segment]:
-    """Run blips shorter than a real jog are stride noise: count them as brisk walking."""
+    """Join runs across brief cadence dips first, then count run blips shorter than a jog as walking.
+
+    The order matters: dropping short run pieces before bridging would make a
+    run with a 3-second dip vanish into "walking".
+    """
+    bridged = list(segments)
+    for i in range(1, len(bridged) - 1):
+        s = bridged[i]
+        prev, nxt = bridged[i - 1], bridged[i + 1]
+        # Both sides must be real running, not a one-off cadence spike during a walk.
+        around = all(x.kind is Motion.RUN and x.duration_s >= RUN_DIP_S for x in (prev, nxt))
+        if around and s.kind is not Motion.RUN and s.duration_s < RUN_DIP_S:
+            bridged[i] = Segment(kind=Motion.RUN, start_s=s.start_s, duration_s=s.duration_s)
     out = [
         Segment(kind=Motion.BRISK_WALK, start_s=s.start_s, duration_s=s.duration_s)
         if s.kind is Motion.RUN and s.duration_s < MIN_RUN_BLOCK_S
         else s
-        for s in segments
+        for s in _merge(bridged)
     ]
     return _merge(out)
 
@@ -201,7 +214,7 @@ def _from_summary(activity: Activity, th: Thresholds) -> Classification:
     elif speed is None:
         kind = Motion.SLOW_WALK  # brisk has to be shown by pace or cadence, not assumed
     else:
-        kind = _motion(speed, None, th)
+        kind = motion_of(speed, None, th)
     warnings = (
         []
         if speed is not None or kind is Motion.RUN

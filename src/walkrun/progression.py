@@ -538,7 +538,7 @@ class _Replay:
                     status=status,
                     done_run_s=done.run_s if done else 0,
                     done_walk_s=done.walk_s if done else 0,
-                    sources=sorted({done.source}) if done else [],
+                    sources=sorted({_short_source(x) for x in done.source.split("+")}) if done else [],
                     adherence=summary,
                     pain=_describe_pain(pain_report) if pain_report and pain_report.any_pain else "",
                 )
@@ -799,6 +799,14 @@ class _Replay:
 
 def _step(**fields: Any) -> Step:
     return Step(**fields)
+
+
+def _short_source(source: str) -> str:
+    """A file's own name (and archive member), not the folder it happened to be imported from."""
+    kind, _, where = source.partition(":")
+    if not where:
+        return source
+    return f"{kind}:{where.replace(chr(92), '/').split('/')[-1]}"
 
 
 def _minutes(seconds: float) -> str:
