@@ -21,35 +21,10 @@ TESTS = [
 
 
 def _init(run_cli, athlete="ann", injury=INJURY):
-    r = (
-        run_cli(
-            "init",
-            "--athlete",
-            athlete,
-            "--condition",
-            "femoral-neck-bsi",
-            "--injury-date",
-            str(injury),
-            "--timezone",
-            "Europe/London",
-            "--today",
-            "2026-06-01",
-        )
-        if False
-        else run_cli(
-            "--today",
-            "2026-06-01",
-            "init",
-            "--athlete",
-            athlete,
-            "--condition",
-            "femoral-neck-bsi",
-            "--injury-date",
-            str(injury),
-            "--timezone",
-            "Europe/London",
-        )
-    )
+    r = run_cli(
+        "--today", "2026-06-01", "init", "--athlete", athlete, "--condition", "femoral-neck-bsi",
+        "--injury-date", str(injury), "--timezone", "Europe/London",
+    )  # fmt: skip
     assert r.exit_code == 0, r.stderr
     return r
 

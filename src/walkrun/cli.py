@@ -237,12 +237,10 @@ def _first_error(exc: ValidationError) -> str:
 
 
 def _save_revision(c: Ctx, athlete_id: str, reason: str) -> int | None:
-    today = c.today(athlete_id)
-    profile = c.store.profile(athlete_id)
-    if today < profile.injury_date:
-        return None
-    ap = plan_for(c.store, c.registry, athlete_id, today)
-    return c.store.save_revision(athlete_id, today, reason, dumps(plan_view(ap.plan)))
+    from walkrun.revisions import store_revision
+
+    rev = store_revision(c.store, c.registry, athlete_id, c.today(athlete_id), reason)["revision"]
+    return int(rev) if rev is not None else None
 
 
 # ---- log / clinical -------------------------------------------------------------

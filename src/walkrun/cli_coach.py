@@ -15,23 +15,10 @@ from walkrun.cli_import import ImportSummary, store_import
 from walkrun.ingest import iter_import
 from walkrun.models import CheckIn
 from walkrun.plan import SessionKind
-from walkrun.revisions import diff_plans
+from walkrun.revisions import diff_plans, store_revision
 from walkrun.roster import build_roster
-from walkrun.views import dumps, plan_view
 
 SYNC_LOOKBACK_DAYS = 14
-
-
-def save_and_diff(c: Ctx, athlete_id: str, today: dt.date, reason: str) -> dict[str, Any]:
-    """Store a revision when the plan changed; return what changed since the previous one."""
-    ap = plan_for(c.store, c.registry, athlete_id, today, 28)
-    view = plan_view(ap.plan)
-    before = c.store.revisions(athlete_id)
-    rev = c.store.save_revision(athlete_id, today, reason, dumps(view))
-    if rev is None or not before:
-        return {"revision": rev, "diff": None}
-    older = c.store.revision_plan(athlete_id, int(str(before[-1]["rev"])))
-    return {"revision": rev, "previous": before[-1]["rev"], "diff": diff_plans(older, view)}
 
 
 def _print_diff(diff: dict[str, Any] | None) -> None:
@@ -79,7 +66,7 @@ def sync(c: Ctx, /, paths: tuple[Path, ...], as_json: bool) -> None:
         for p in ap.plan.past
         if p.status not in ("rest", "not-tracked")
     ]
-    change = save_and_diff(c, athlete_id, today, f"sync: {summary.imported} new activities")
+    change = store_revision(c.store, c.registry, athlete_id, today, f"sync: {summary.imported} new activities")
     if as_json:
         emit_json({"import": summary.as_dict(), "matches": matches, **change,
                    "phase": ap.plan.phase.value, "level": ap.plan.level})  # fmt: skip
@@ -138,7 +125,7 @@ def done(c: Ctx, /, day: dt.date | None, pain_during: int | None, pain_after: in
         source="done",
     )
     c.store.add_checkin(athlete_id, checkin)
-    change = save_and_diff(c, athlete_id, today, f"{day}: {planned.title} marked done")
+    change = store_revision(c.store, c.registry, athlete_id, today, f"{day}: {planned.title} marked done")
     if as_json:
         emit_json({"date": day.isoformat(), "session": planned.title, "checkin": checkin.model_dump(mode="json"),
                    **change})  # fmt: skip

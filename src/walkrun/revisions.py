@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+
+from walkrun.athlete import plan_for
+from walkrun.plugins import Registry
+from walkrun.store import Store
+from walkrun.views import dumps, plan_view
+
+REVISION_HORIZON_DAYS = 28
+
+
+def store_revision(store: Store, registry: Registry, athlete_id: str, today: dt.date, reason: str) -> dict[str, Any]:
+    """Store the plan as a revision when it changed; return its number and the diff from the previous one."""
+    if today < store.profile(athlete_id).injury_date:
+        return {"revision": None, "diff": None}
+    view = plan_view(plan_for(store, registry, athlete_id, today, REVISION_HORIZON_DAYS).plan)
+    before = store.revisions(athlete_id)
+    rev = store.save_revision(athlete_id, today, reason, dumps(view))
+    if rev is None or not before:
+        return {"revision": rev, "diff": None}
+    previous = int(str(before[-1]["rev"]))
+    return {"revision": rev, "previous": previous, "diff": diff_plans(store.revision_plan(athlete_id, previous), view)}
 
 
 def _sessions(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
