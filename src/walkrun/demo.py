@@ -20,6 +20,7 @@ from walkrun.evidence import read_pain_diary
 from walkrun.export import export_plan
 from walkrun.ingest import iter_import
 from walkrun.models import AthleteProfile, ClinicalTestResult, Condition
+from walkrun.revisions import store_revision
 from walkrun.simulate import follow_plan
 from walkrun.store import Store
 from walkrun.views import dumps, status_view
@@ -83,7 +84,7 @@ def run_demo(c: Ctx, *, as_json: bool = False) -> None:
         ap, exported = export_plan(
             store, registry, DEMO_ATHLETE, today, list(registry.writers), home / "export", horizon_days=12 * 7
         )
-        store.save_revision(DEMO_ATHLETE, today, "demo", dumps(status_view(ap.plan)))
+        store_revision(store, registry, DEMO_ATHLETE, today, "demo: sample history imported and sessions logged")
     plan = ap.plan
     if as_json:
         print(
