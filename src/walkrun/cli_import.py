@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from rich.table import Table
 
 from walkrun.athlete import classified_activities, plan_for
 from walkrun.cli import Ctx, _save_revision, cli, emit_json, err, fail, out
-from walkrun.evidence import DIARY_COLUMNS, local_day, pain_from_text, read_pain_diary
+from walkrun.evidence import DIARY_COLUMNS, local_day, pain_evidence, read_pain_diary
 from walkrun.history import merge_checkins
 from walkrun.ingest import ImportItem, ProgressEvent, iter_import
 from walkrun.store import Store
@@ -40,10 +41,11 @@ class ImportSummary:
         }
 
 
-def store_import(store: Store, athlete_id: str, items: Any, run: int, summary: ImportSummary) -> ImportSummary:
+def store_import(
+    store: Store, athlete_id: str, items: Iterable[ImportItem], run: int, summary: ImportSummary
+) -> ImportSummary:
     """Store each item as it arrives, so a crash late in a long import loses nothing before it."""
     for item in items:
-        item: ImportItem  # type: ignore[no-redef]
         summary.files += 1
         if item.status == "error" or item.status == "non_activity":
             kind = "errors" if item.status == "error" else "non_activity"
@@ -144,9 +146,7 @@ def activities(c: Ctx, limit: int | None, as_json: bool) -> None:
     for item in items:
         act, cl = item.activity, item.classification
         day = local_day(act, profile.preferences.timezone)
-        logged = checkins.get(day)
-        text = " ".join(t for t in (act.name, act.description, act.private_note) if t)
-        pain = logged if logged and (logged.pain_during is not None or logged.night_pain) else pain_from_text(text, day)
+        pain = pain_evidence(act, day, checkins)
         rows.append(
             {
                 "id": item.activity_id,

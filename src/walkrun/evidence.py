@@ -69,6 +69,16 @@ def local_day(activity: Activity, timezone: str) -> dt.date:
     return activity.local_date(ZoneInfo(timezone))
 
 
+def pain_evidence(activity: Activity, day: dt.date, checkins_by_day: dict[dt.date, CheckIn]) -> CheckIn | None:
+    """The day's check-in, completed by tags in the activity's own text; None means pain unknown."""
+    text = " ".join(t for t in (activity.name, activity.description, activity.private_note) if t)
+    tag = pain_from_text(text, day)
+    logged = checkins_by_day.get(day)
+    if logged is not None and tag is not None and logged.pain_during is None:
+        return logged.merged(tag)
+    return logged or tag
+
+
 def sessions_from_activities(
     items: Iterable[ClassifiedActivity], checkins: Iterable[CheckIn], timezone: str
 ) -> list[DoneSession]:
@@ -81,10 +91,7 @@ def sessions_from_activities(
             continue
         act = item.activity
         day = local_day(act, timezone)
-        text = " ".join(t for t in (act.name, act.description, act.private_note) if t)
-        tag = pain_from_text(text, day)
-        logged = by_day.get(day)
-        pain = logged.merged(tag) if logged and tag and logged.pain_during is None else (logged or tag)
+        pain = pain_evidence(act, day, by_day)
         out.append(
             DoneSession(
                 date=day,
