@@ -218,3 +218,21 @@ def test_replaying_the_same_history_gives_the_same_revisions_and_calendar(run_cl
     assert results[0][0] == results[1][0] and len(results[0][0]) > 10
     assert results[0][1] == results[1][1]
     assert results[0][2] == results[1][2]
+
+
+def test_done_and_plan_export_contract(runner: Runner, tmp_path: Path) -> None:
+    start = TESTS_ON + dt.timedelta(days=1)
+    runner.live(FWB, start - dt.timedelta(days=1))
+    upcoming = runner.call(start, "plan", "--weeks", "1")["sessions"]
+    planned = next(s for s in upcoming if s["run_s"])
+    day = dt.date.fromisoformat(planned["date"])
+    r = runner.cli("--athlete", "ann", "--today", str(day), "done", "--date", str(day), "--pain-during", "0")
+    assert r.exit_code == 0 and planned["title"] in r.stdout
+    bare = runner.cli("--athlete", "ann", "--today", str(day), "done", "--date", str(day))
+    assert bare.exit_code == 0 and "cannot count as pain-free" in bare.stderr
+    out = tmp_path / "exported"
+    r = runner.cli("--athlete", "ann", "--today", str(day), "plan", "--weeks", "2", "--export", str(out))
+    assert r.exit_code == 0, r.stderr
+    assert {p.name for p in out.iterdir()} >= {"ann.ics", "ann-plan.json", "ann-plan.html", "fit-workouts"}
+    athletes = json.loads(runner.cli("athletes", "--json").stdout)["athletes"]
+    assert [a["athlete"] for a in athletes] == ["ann"]

@@ -407,12 +407,28 @@ def _print_next(sessions: list[Any]) -> None:
 
 @cli.command()
 @_weeks_option
+@click.option(
+    "--export",
+    "export_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write the plan in every format (ics, fit, json, html) to this folder.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-def plan(c: Ctx, weeks: int, as_json: bool) -> None:
+def plan(c: Ctx, /, weeks: int, export_dir: Path | None, as_json: bool) -> None:
     """Upcoming dated sessions (later ones assume earlier ones go pain-free)."""
     athlete_id = c.athlete_id()
     today = c.today(athlete_id)
+    if export_dir is not None:
+        from walkrun.cli_export import DEFAULT_FORMATS
+        from walkrun.export import export_plan, parse_formats
+
+        _, exported = export_plan(
+            c.store, c.registry, athlete_id, today, parse_formats(DEFAULT_FORMATS, c.registry), export_dir,
+            horizon_days=weeks * 7,
+        )  # fmt: skip
+        for e in exported:
+            err.print(f"wrote {e.writer}: {', '.join(str(p) for p in e.paths[:2])}{' …' if len(e.paths) > 2 else ''}")
     ap = plan_for(c.store, c.registry, athlete_id, today, weeks * 7)
     if as_json:
         emit_json(plan_view(ap.plan))

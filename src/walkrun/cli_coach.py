@@ -10,7 +10,7 @@ import click
 from rich.table import Table
 
 from walkrun.athlete import plan_for
-from walkrun.cli import DATE, PAIN, Ctx, cli, emit_json, fail, out
+from walkrun.cli import DATE, PAIN, Ctx, cli, emit_json, err, fail, out
 from walkrun.cli_import import ImportSummary, store_import
 from walkrun.ingest import iter_import
 from walkrun.models import CheckIn
@@ -111,8 +111,6 @@ def done(c: Ctx, /, day: dt.date | None, pain_during: int | None, pain_after: in
         fail(f"--date {day} is in the future (today is {today})")
     planned = plan_for(c.store, c.registry, athlete_id, day, 1).plan.sessions[0]
     active = planned.kind in (SessionKind.BRISK_WALK, SessionKind.WALK_RUN, SessionKind.RUN)
-    if pain_during is None and pain_after is None and active:
-        fail("say how it felt: --pain-during N --pain-after N (0-10), so the session can count")
     checkin = CheckIn(
         date=day,
         walk_min=planned.walk_s / 60 if active else None,
@@ -131,6 +129,8 @@ def done(c: Ctx, /, day: dt.date | None, pain_during: int | None, pain_after: in
                    **change})  # fmt: skip
         return
     out.print(f"Marked done {day}: {planned.title}")
+    if active and pain_during is None and pain_after is None:
+        err.print("[yellow]Note:[/] no pain scores (--pain-during/--pain-after), so it cannot count as pain-free.")
     _print_diff(change["diff"])
 
 
