@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,3 +67,12 @@ def run_cli(home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Cli
         return CliResult(code, captured.out, captured.err)
 
     return invoke
+
+
+# CI explores the same examples every run (a failure there is reproducible); locally each
+# run explores new random histories.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    _hypothesis_settings.load_profile("ci")
