@@ -11,8 +11,7 @@ from rich.table import Table
 
 from walkrun.athlete import plan_for
 from walkrun.cli import DATE, PAIN, Ctx, cli, emit_json, err, fail, out
-from walkrun.cli_import import ImportSummary, store_import
-from walkrun.ingest import iter_import
+from walkrun.cli_import import import_paths
 from walkrun.models import CheckIn
 from walkrun.plan import SessionKind
 from walkrun.revisions import diff_plans, store_revision
@@ -50,9 +49,7 @@ def sync(c: Ctx, /, paths: tuple[Path, ...], as_json: bool) -> None:
     """
     athlete_id = c.athlete_id()
     today = c.today(athlete_id)
-    run = c.store.start_import(athlete_id, [str(p) for p in paths])
-    summary = store_import(c.store, athlete_id, iter_import(list(paths), c.registry.readers), run, ImportSummary())
-    c.store.finish_import(run, summary.as_dict())
+    summary = import_paths(c.store, athlete_id, paths, c.registry.readers)
     ap = plan_for(c.store, c.registry, athlete_id, today, 28, lookback_days=SYNC_LOOKBACK_DAYS)
     matches: list[dict[str, Any]] = [
         {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,8 @@ from walkrun.athlete import classified_activities, plan_for
 from walkrun.cli import Ctx, _save_revision, cli, emit_json, err, fail, out
 from walkrun.evidence import DIARY_COLUMNS, local_day, pain_evidence, read_pain_diary
 from walkrun.history import merge_checkins
-from walkrun.ingest import ImportItem, ProgressEvent, iter_import
+from walkrun.ingest import ProgressEvent, iter_import
+from walkrun.readers import Reader
 from walkrun.store import Store
 
 
@@ -41,11 +42,18 @@ class ImportSummary:
         }
 
 
-def store_import(
-    store: Store, athlete_id: str, items: Iterable[ImportItem], run: int, summary: ImportSummary
+def import_paths(
+    store: Store,
+    athlete_id: str,
+    paths: Sequence[Path],
+    readers: Mapping[str, type[Reader]],
+    progress: Callable[[ProgressEvent], None] | None = None,
 ) -> ImportSummary:
-    """Store each item as it arrives, so a crash late in a long import loses nothing before it."""
-    for item in items:
+    """One recorded import run: each item is stored as it arrives, so a crash late in a long
+    import loses nothing before it, and the run's summary is kept with it."""
+    run = store.start_import(athlete_id, [str(p) for p in paths])
+    summary = ImportSummary()
+    for item in iter_import(list(paths), readers, progress=progress):
         summary.files += 1
         if item.status == "error" or item.status == "non_activity":
             kind = "errors" if item.status == "error" else "non_activity"
@@ -61,6 +69,7 @@ def store_import(
             else:
                 summary.imported += 1
                 summary.activity_ids.append(activity.activity_id)
+    store.finish_import(run, summary.as_dict())
     return summary
 
 
@@ -92,9 +101,6 @@ def import_command(
         return
     if not paths:
         fail("give files, folders or zip archives to import (or --errors)")
-    run = c.store.start_import(athlete_id, [str(p) for p in paths])
-    summary = ImportSummary()
-    readers = c.registry.readers
     show_bar = not no_progress and err.is_terminal and not as_json
     with Progress(
         TextColumn("[bold]importing"),
@@ -112,8 +118,7 @@ def import_command(
             mb = f"{ev.bytes_done / 1e6:.1f}/{ev.bytes_total / 1e6:.1f} MB"
             bar.update(task, total=ev.files_total or None, completed=ev.files_done, mb=mb)
 
-        store_import(c.store, athlete_id, iter_import(list(paths), readers, progress=on_progress), run, summary)
-    c.store.finish_import(run, summary.as_dict())
+        summary = import_paths(c.store, athlete_id, paths, c.registry.readers, on_progress)
     _save_revision(c, athlete_id, f"import of {summary.imported} activities")
     if as_json:
         emit_json(summary.as_dict())

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 from walkrun import samplegen
 from walkrun.athlete import plan_for
-from walkrun.cli_import import ImportSummary, store_import
+from walkrun.cli_import import import_paths
+from walkrun.errors import UsageError
 from walkrun.evidence import read_pain_diary
 from walkrun.export import export_plan
-from walkrun.ingest import iter_import
 from walkrun.models import AthleteProfile, ClinicalTestResult, Condition
 from walkrun.revisions import store_revision
 from walkrun.simulate import follow_plan
@@ -40,7 +40,7 @@ def run_demo(c: Ctx, *, as_json: bool = False) -> None:
     home = c.home if c.home_given else Path(tempfile.mkdtemp(prefix="walkrun-demo-"))
     today = c.today_opt or DEMO_TODAY
     if today <= TESTS_ON:
-        raise SystemExit(f"walkrun demo needs --today after {TESTS_ON}")
+        raise UsageError(f"walkrun demo needs --today after {TESTS_ON}")
     registry = c.registry
     inputs = home / "sample-data"
     inputs.mkdir(parents=True, exist_ok=True)
@@ -60,9 +60,7 @@ def run_demo(c: Ctx, *, as_json: bool = False) -> None:
     with Store(home) as store:
         store.delete_athlete(DEMO_ATHLETE)  # the demo always starts from the same history
         store.save_profile(profile)
-        run = store.start_import(DEMO_ATHLETE, [str(archive)])
-        summary = store_import(store, DEMO_ATHLETE, iter_import([archive], registry.readers), run, ImportSummary())
-        store.finish_import(run, summary.as_dict())
+        summary = import_paths(store, DEMO_ATHLETE, [archive], registry.readers)
         diary = read_pain_diary(diary_path.read_text(encoding="utf-8"), str(diary_path))
         for row in diary:
             store.add_checkin(DEMO_ATHLETE, row)
