@@ -19,7 +19,8 @@ def test_every_shipped_protocol_validates_and_cites_known_sources(registry: Regi
         proto = load_protocol_file(path)
         assert proto.id == path.stem
         for key, src in proto.sources.items():
-            assert src.title and src.ref, key
+            cited = proto.cite(key)
+            assert cited and "seed" not in cited and "DESIGN" not in cited, key
         for rule in proto.pain.rules:
             assert rule.source in proto.sources and rule.says
 

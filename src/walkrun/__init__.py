@@ -9,6 +9,7 @@ from walkrun.history import DoneSession, History
 from walkrun.hookspecs import hookimpl
 from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult, Condition, Preferences
 from walkrun.plan import Decision, Plan, Session, Step
+from walkrun.planning import history_for, plan_for
 from walkrun.progression import build_plan
 from walkrun.protocol import Protocol, load_protocol_file
 from walkrun.readers import Reader
@@ -41,6 +42,8 @@ __all__ = [
     "__version__",
     "atomic_write",
     "build_plan",
+    "history_for",
     "hookimpl",
     "load_protocol_file",
+    "plan_for",
 ]

@@ -29,23 +29,20 @@ from walkrun.activities import Activity, Lap, Sample
 from walkrun.classify import MIN_RUN_BLOCK_S, Classification, Motion, Segment, Thresholds, motion_of
 from walkrun.models import Preferences
 from walkrun.plan import Session, Step, StepKind
+from walkrun.tolerances import Tolerances
 
 # A run block matches a prescribed one when it is within 30 s or 25 %, whichever is
 # wider: a lap pressed late or a slow start should not cost the runner the block.
 MATCH_TOLERANCE_S = 30.0
 MATCH_TOLERANCE_FRACTION = 0.25
-# Overdone: the same 10 % + 60 s allowance the progression engine uses for totals ...
-OVERDONE_FACTOR = 1.10
-OVERDONE_GRACE_S = 60.0
+# Overdone: the protocol's share over the total (walkrun.tolerances, shared with the engine) ...
 # ... or one block far longer than any prescribed block (bone load grows with
 # continuous running, not just with the total) ...
 LONG_BLOCK_FACTOR = 1.5
 LONG_BLOCK_GRACE_S = 30.0
 # ... or a real amount of running nobody asked for.
 UNPLANNED_LIMIT_S = 60.0
-# Underdone mirrors the progression engine's "incomplete" rule (90 % - 30 s).
-UNDERDONE_FACTOR = 0.90
-UNDERDONE_GRACE_S = 30.0
+# Underdone is the engine's "incomplete" rule, from the same walkrun.tolerances.
 
 # A few seconds of walking inside a run (a kerb, a crossing, a stride that drops
 # cadence) does not split a run block; 15 s is also the longest smart-recording gap.
@@ -569,7 +566,11 @@ def _continuous(p_run: Block, executed: Sequence[Block]) -> _Outcome:
 
 
 def compare(
-    prescribed: Session, activity: Activity, classification: Classification, prefs: Preferences | None = None
+    prescribed: Session,
+    activity: Activity,
+    classification: Classification,
+    prefs: Preferences | None = None,
+    tolerances: Tolerances | None = None,
 ) -> Adherence:
     """Compare one activity with its prescribed session, block by block.
 
@@ -591,9 +592,10 @@ def compare(
     longest_d = max((b.duration_s for b in e_runs), default=0.0)
     unplanned_s = sum(b.duration_s for b in outcome.unplanned)
 
+    tol = tolerances or Tolerances()
     reasons: list[str] = []
-    if run_d > run_p * OVERDONE_FACTOR + OVERDONE_GRACE_S:
-        reasons.append(f"ran {_duration(run_d)}, more than 110 % of {_duration(run_p)} + 1 min")
+    if tol.overdone(run_d, run_p):
+        reasons.append(f"ran {_duration(run_d)}, more than {100 + tol.overdone_pct:g} % of {_duration(run_p)}")
     long_block = longest_d > LONG_BLOCK_FACTOR * longest_p + LONG_BLOCK_GRACE_S
     if long_block:
         limit = _duration(longest_p) if longest_p else "no run"
@@ -601,13 +603,13 @@ def compare(
     if unplanned_s >= UNPLANNED_LIMIT_S:
         reasons.append(f"{_duration(unplanned_s)} of unplanned running")
     overdone = bool(reasons)
-    underdone = run_d < run_p * UNDERDONE_FACTOR - UNDERDONE_GRACE_S
+    underdone = tol.underdone(run_d, run_p)
     verdict: Verdict
     if overdone:
         verdict = "overdone"
     elif underdone:
         verdict = "underdone"
-        reasons.append(f"ran {_duration(run_d)}, less than 90 % of {_duration(run_p)} - 30 s")
+        reasons.append(f"ran {_duration(run_d)}, less than {100 - tol.underdone_pct:g} % of {_duration(run_p)}")
     elif outcome.structure_ok:
         verdict = "as-prescribed"
     else:

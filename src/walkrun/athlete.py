@@ -7,14 +7,15 @@ from dataclasses import dataclass
 
 from walkrun.adherence import compare
 from walkrun.classify import Classification, Thresholds, classify
-from walkrun.evidence import ClassifiedActivity, sessions_from_activities
-from walkrun.history import DoneSession, History, sessions_from_checkins
+from walkrun.evidence import ClassifiedActivity, assemble_history
+from walkrun.history import DoneSession, History
 from walkrun.models import AthleteProfile
 from walkrun.plan import Plan, Session
 from walkrun.plugins import Registry
-from walkrun.progression import Judge, RunCheck, build_plan
+from walkrun.progression import Judge, RunCheck, build_plan, floored
 from walkrun.protocol import Protocol
 from walkrun.store import Store
+from walkrun.tolerances import Tolerances
 
 
 @dataclass(frozen=True)
@@ -46,26 +47,26 @@ def classified_activities(store: Store, profile: AthleteProfile) -> list[Classif
 
 def load_history(store: Store, profile: AthleteProfile) -> tuple[History, list[ClassifiedActivity]]:
     """Hand-logged sessions count only on days without an imported activity (no double counting)."""
-    checkins = store.checkins(profile.athlete_id)
     items = classified_activities(store, profile)
-    imported = sessions_from_activities(items, checkins, profile.preferences.timezone)
-    days = {s.date for s in imported}
-    manual = [s for s in sessions_from_checkins(checkins) if s.date not in days]
-    sessions = sorted(manual + imported, key=lambda s: (s.date, s.activity_id or ""))
-    history = History(checkins=checkins, clinical=store.clinical(profile.athlete_id), sessions=sessions)
+    history = assemble_history(
+        store.checkins(profile.athlete_id), store.clinical(profile.athlete_id), items, profile.preferences.timezone
+    )
     return history, items
 
 
-def make_judge(store: Store, profile: AthleteProfile, items: list[ClassifiedActivity]) -> Judge:
+def make_judge(
+    store: Store, profile: AthleteProfile, items: list[ClassifiedActivity], protocol: Protocol | None = None
+) -> Judge:
     """Compare an imported session with its prescription interval by interval (laps, else segments)."""
     by_id = {item.activity_id: item for item in items}
+    tolerances = Tolerances.of(protocol) if protocol is not None else Tolerances()
 
     def judge(prescribed: Session, done: DoneSession) -> RunCheck | None:
         item = by_id.get(done.activity_id or "")
         if item is None:
             return None
         full = store.activity(profile.athlete_id, item.activity_id)  # samples and laps, only when needed
-        result = compare(prescribed, full, item.classification, profile.preferences)
+        result = compare(prescribed, full, item.classification, profile.preferences, tolerances)
         return RunCheck(overdone=result.overdone, summary=result.summary)
 
     return judge
@@ -81,8 +82,8 @@ def plan_for(
     lookback_days: int = 0,
 ) -> AthletePlan:
     profile = store.profile(athlete_id)
-    protocol = registry.protocol_for(profile.condition, profile.protocol_id)
+    protocol = floored(registry.protocol_for(profile.condition, profile.protocol_id), profile)
     history, items = load_history(store, profile)
-    judge = make_judge(store, profile, items)
+    judge = make_judge(store, profile, items, protocol)
     plan = build_plan(profile, protocol, history, today, horizon_days, judge=judge, lookback_days=lookback_days)
     return AthletePlan(profile, protocol, history, plan, items)

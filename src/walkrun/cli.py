@@ -349,7 +349,7 @@ def status(c: Ctx, as_json: bool) -> None:
     athlete_id = c.athlete_id()
     ap = plan_for(c.store, c.registry, athlete_id, c.today(athlete_id), 14)
     plan = ap.plan
-    weeks = weekly_evidence(ap.history.sessions, plan.today)
+    weeks = weekly_evidence(ap.history.sessions, plan.today, policy=ap.protocol.pain)
     if as_json:
         emit_json({**status_view(plan), "weekly_evidence": [w.as_dict() for w in weeks]})
         return

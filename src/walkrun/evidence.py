@@ -21,8 +21,11 @@ from pydantic import ValidationError
 from walkrun.activities import Activity
 from walkrun.classify import Classification
 from walkrun.errors import UsageError
-from walkrun.history import DoneSession, merge_checkins
-from walkrun.models import CheckIn
+from walkrun.history import DoneSession, History, merge_checkins, sessions_from_checkins
+from walkrun.models import CheckIn, ClinicalTestResult
+from walkrun.pain import judge
+from walkrun.protocol import PainPolicy, PainRule, Tissue
+from walkrun.vocab import PainAction, PainSignal, PainStatus
 
 _SCORE = r"(10|[0-9])(?:\s*/\s*10)?"
 _TAGS = [
@@ -108,6 +111,20 @@ def sessions_from_activities(
     return sorted(out, key=lambda s: (s.date, s.activity_id or ""))
 
 
+def assemble_history(
+    checkins: list[CheckIn],
+    clinical: list[ClinicalTestResult],
+    items: Iterable[ClassifiedActivity],
+    timezone: str,
+) -> History:
+    """The engine's input: imported sessions, plus hand-logged ones on days without an import (no double counting)."""
+    imported = sessions_from_activities(items, checkins, timezone)
+    days = {s.date for s in imported}
+    manual = [s for s in sessions_from_checkins(checkins) if s.date not in days]
+    sessions = sorted(manual + imported, key=lambda s: (s.date, s.activity_id or ""))
+    return History(checkins=checkins, clinical=clinical, sessions=sessions)
+
+
 DIARY_COLUMNS = ("date", "pain_during", "pain_after", "pain_next_morning", "night_pain", "walk_min", "run_min", "note")
 _TRUE = {"1", "y", "yes", "true", "x"}
 
@@ -173,10 +190,30 @@ class WeekEvidence:
 
 
 MIN_BRISK_SESSION_S = 10 * 60
+_ZERO_PAIN = PainPolicy(
+    source="zero",
+    tissue=Tissue.BONE,
+    clean_max_during=0,
+    clean_max_after=0,
+    clean_max_next_morning=0,
+    require_next_morning=True,
+    rules=[
+        PainRule(
+            id="any-pain-hold", source="zero", signal=PainSignal.ANY, min_score=1, action=PainAction.HOLD, says="hold"
+        )
+    ],
+)
 
 
-def weekly_evidence(sessions: Iterable[DoneSession], today: dt.date, weeks: int = 8) -> list[WeekEvidence]:
-    """Monday-to-Sunday weeks, newest last, ending with the week that holds ``today``."""
+def weekly_evidence(
+    sessions: Iterable[DoneSession], today: dt.date, weeks: int = 8, policy: PainPolicy | None = None
+) -> list[WeekEvidence]:
+    """Monday-to-Sunday weeks, newest last, ending with the week that holds ``today``.
+
+    Pain is judged by ``walkrun.pain.judge`` with the athlete's protocol policy, exactly as the gate judges it;
+    without a policy, a zero-pain bone policy is assumed.
+    """
+    policy = policy or _ZERO_PAIN
     this_monday = today - dt.timedelta(days=today.weekday())
     rows = []
     items = list(sessions)
@@ -186,13 +223,13 @@ def weekly_evidence(sessions: Iterable[DoneSession], today: dt.date, weeks: int 
         brisk = [s for s in week if s.brisk_walk_s >= MIN_BRISK_SESSION_S]
         pain_free = unknown = painful = 0
         for s in brisk:
-            c = s.checkin
-            if c is None or (c.pain_during is None and c.pain_after is None and not c.night_pain):
+            verdict = judge(s.checkin, policy, session=True)
+            if verdict.status is PainStatus.UNKNOWN:
                 unknown += 1
-            elif c.any_pain:
-                painful += 1
-            else:
+            elif verdict.clean and s.run_s == 0:
                 pain_free += 1
+            elif not verdict.clean:
+                painful += 1
         warnings = sorted({w for s in week for w in s.warnings})
         rows.append(
             WeekEvidence(

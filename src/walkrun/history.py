@@ -45,11 +45,10 @@ class History(BaseModel):
 
 
 def merge_checkins(checkins: Iterable[CheckIn]) -> dict[dt.date, CheckIn]:
-    """One check-in per day: later logs for the same day fill in what was missing."""
-    merged: dict[dt.date, CheckIn] = {}
-    for c in checkins:
-        merged[c.date] = merged[c.date].merged(c) if c.date in merged else c
-    return merged
+    """One check-in per day: the worst score recorded for a date stands (see ``walkrun.pain``)."""
+    from walkrun.pain import by_day
+
+    return by_day(checkins)
 
 
 def sessions_from_checkins(checkins: Iterable[CheckIn]) -> list[DoneSession]:

@@ -169,6 +169,17 @@ class CheckIn(BaseModel):
     night_pain: bool = False
     note: str = ""
     source: str = "log"
+    correction: bool = Field(False, description="replaces the scores it gives for its date (needs a reason)")
+    reason: str = Field("", description="why a correction was made")
+    superseded_peak: PainScore | None = Field(
+        None, description="highest score a correction lowered: a referral it triggered still stands"
+    )
+
+    @model_validator(mode="after")
+    def _correction_has_reason(self) -> CheckIn:
+        if self.correction and not self.reason.strip():
+            raise ValueError("a correction needs a reason")
+        return self
 
     @property
     def has_session(self) -> bool:
@@ -184,13 +195,7 @@ class CheckIn(BaseModel):
         return self.night_pain or (self.max_pain or 0) > 0
 
     def merged(self, newer: CheckIn) -> CheckIn:
-        """Fill this day's check-in with what a later log for the same day added."""
-        data = self.model_dump()
-        for key, value in newer.model_dump().items():
-            if key == "night_pain":
-                data[key] = data[key] or value
-            elif key == "note":
-                data[key] = "; ".join(n for n in (data[key], value) if n)
-            elif value is not None and key != "source":
-                data[key] = value
-        return CheckIn.model_validate(data)
+        """This date's check-in with a later log applied (see ``walkrun.pain.combine``)."""
+        from walkrun.pain import combine
+
+        return combine(self, newer)

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from walkrun.vocab import Action, SessionStatus, WarningKind
+
 
 class Phase(StrEnum):
     WEIGHT_BEARING = "weight-bearing"
@@ -72,7 +74,7 @@ class Decision(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     date: dt.date
-    action: str = Field(description="advance | hold | drop | rest | refer | gate-closed | gate-open | phase | cap")
+    action: Action
     rule: str
     evidence: str
     source: str
@@ -95,7 +97,10 @@ class Session(BaseModel):
     walk_s: int = Field(ge=0)
     total_s: int = Field(ge=0)
     intensity: str = ""
-    reason: str = Field("", description="the rule behind this session")
+    reason: str = Field("", description="the evidence behind this session, in plain words")
+    rule: str = Field("", description="the rule that set this session")
+    source: str = Field("", description="the citation behind that rule")
+    capped: bool = Field(False, description="shortened by the weekly cap: does not count toward the next level")
     provisional: bool = Field(False, description="depends on earlier planned sessions going cleanly")
 
 
@@ -121,7 +126,7 @@ class Warning_(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     date: dt.date
-    kind: str
+    kind: WarningKind
     message: str
 
 
@@ -131,7 +136,7 @@ class PastSession(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     session: Session
-    status: str = Field(description="done | partial | overdone | missed | unplanned | rest")
+    status: SessionStatus
     done_run_s: int = 0
     done_walk_s: int = 0
     sources: list[str] = Field(default_factory=list, description="activity files or 'log'")

@@ -14,8 +14,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from walkrun import citations
 from walkrun.errors import ProtocolError
 from walkrun.models import Condition
+from walkrun.vocab import PainAction, PainSignal
 
 
 class Tissue(StrEnum):
@@ -28,8 +30,26 @@ class _Strict(BaseModel):
 
 
 class Source(_Strict):
-    title: str
-    ref: str = Field(description="where to read it: seed file, paper or 'walkrun default'")
+    """A citation a physio can look up: a key into walkrun's bibliography, or written out in full."""
+
+    cite: str = Field("", description="key into walkrun's shipped bibliography (walkrun.citations)")
+    note: str = Field("", description="what in the source this rule rests on")
+    authors: str = ""
+    year: int | None = None
+    title: str = ""
+    venue: str = Field("", description="journal, publisher or site")
+    doi: str = ""
+    url: str = ""
+    walkrun_default: bool = Field(False, description="walkrun's own conservative choice, not a published finding")
+
+    @model_validator(mode="after")
+    def _real_citation(self) -> Source:
+        resolved = citations.resolve(self)
+        if not resolved.title:
+            raise ValueError("a source needs a bibliography key (cite) or a title")
+        if not (resolved.doi or resolved.url or resolved.venue or resolved.walkrun_default):
+            raise ValueError(f"source {resolved.title!r} needs a journal/publisher, DOI or URL")
+        return self
 
 
 class Sourced(_Strict):
@@ -73,6 +93,7 @@ class Gate(Sourced):
     required_tests: list[str] = Field(default_factory=list)
     required_clearances: list[str] = Field(default_factory=list)
     surgery_clearances: list[str] = Field(default_factory=list)
+    tests_valid_days: int = Field(14, ge=1, description="each required test must have passed this recently")
     tests_source: str = ""
     walks_source: str = ""
     weeks_source: str = ""
@@ -81,6 +102,7 @@ class Gate(Sourced):
 class StrengthStage(_Strict):
     name: str
     exercises: list[str]
+    plyometric: bool = Field(False, description="hops/jumps: locked at a bone site until hop tests are cleared")
 
 
 class Strength(Sourced):
@@ -126,8 +148,39 @@ class WalkRun(Sourced):
     cooldown_min: float = Field(0, ge=0)
     no_consecutive_run_days_weeks: int = Field(ge=0)
     intensity: str = "easy, conversational"
+    max_run_rise_pct: float = Field(
+        100, gt=0, le=100, description="a level's running minutes exceed the previous level's by at most this share"
+    )
+    overdone_pct: float = Field(10, gt=0, le=50, description="running more than this share over never counts")
+    underdone_pct: float = Field(10, gt=0, le=50, description="running this share short is not a completed session")
     rest_days_source: str = ""
     advance_source: str = ""
+    tolerance_source: str = ""
+
+    @model_validator(mode="after")
+    def _no_big_jumps(self) -> WalkRun:
+        limit = 1 + self.max_run_rise_pct / 100
+        for a, b in itertools.pairwise(self.levels):
+            if b.run_s > a.run_s * limit + 1e-9:
+                raise ValueError(
+                    f"walk-run level {b.id} runs {b.run_s // 60} min, more than {self.max_run_rise_pct:g}% over "
+                    f"{a.id}'s {a.run_s // 60} min"
+                )
+        return self
+
+
+class Breaks(Sourced):
+    """Days without running that cost levels: the longer the break, the further back."""
+
+    drop_one_after_days: int = Field(14, ge=1)
+    restart_after_days: int = Field(28, ge=1)
+    regate_after_days: int = Field(56, ge=1, description="a break this long closes the gate until it is met again")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Breaks:
+        if not self.drop_one_after_days < self.restart_after_days <= self.regate_after_days:
+            raise ValueError("breaks must satisfy drop_one_after_days < restart_after_days <= regate_after_days")
+        return self
 
 
 class Continuous(Sourced):
@@ -143,10 +196,6 @@ class Continuous(Sourced):
             if not a < b <= a * limit + 1e-9:
                 raise ValueError(f"continuous step {a}->{b} min must rise and stay within the weekly cap")
         return self
-
-
-PainSignal = Literal["during", "after", "next_morning", "any", "night"]
-PainAction = Literal["hold", "drop", "rest_then_drop", "stop_and_refer"]
 
 
 class PainRule(Sourced):
@@ -183,6 +232,7 @@ class Protocol(_Strict):
     clearance_drills: ClearanceDrills | None = None
     walk_run: WalkRun
     continuous: Continuous
+    breaks: Breaks
     pain: PainPolicy
 
     @model_validator(mode="after")
@@ -202,6 +252,7 @@ class Protocol(_Strict):
             "clearance_drills",
             "walk_run",
             "continuous",
+            "breaks",
             "pain",
         ):
             section = getattr(self, name)
@@ -217,6 +268,7 @@ class Protocol(_Strict):
             ("gate.weeks_source", self.gate.weeks_source),
             ("walk_run.rest_days_source", self.walk_run.rest_days_source),
             ("walk_run.advance_source", self.walk_run.advance_source),
+            ("walk_run.tolerance_source", self.walk_run.tolerance_source),
         ):
             cite(where, key)
         missing = [f"{where} cites unknown source {key!r}" for where, key in cited if key not in keys]
@@ -244,9 +296,8 @@ class Protocol(_Strict):
         return self.pain.tissue is Tissue.BONE
 
     def cite(self, key: str) -> str:
-        """Human-readable source line for a [sources] key."""
-        src = self.sources[key]
-        return f"{src.title} ({src.ref})"
+        """The full citation behind a [sources] key, as a physio would look it up."""
+        return citations.format_citation(self.sources[key])
 
     def test(self, test_id: str) -> ClinicalTest | None:
         return next((t for t in self.clinical_tests if t.id == test_id), None)

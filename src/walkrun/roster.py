@@ -7,13 +7,23 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from walkrun import pain
 from walkrun.athlete import AthletePlan, plan_for
 from walkrun.history import merge_checkins
 from walkrun.plugins import Registry
 from walkrun.store import Store
+from walkrun.vocab import Action, PainSignal, PainStatus, WarningKind
 
 MISSED_CHECKIN_DAYS = 7
 SEVERE_PAIN = 5
+# Every warning kind a clinician must see; a renamed kind fails at import, never silently.
+WARNING_FLAGS: dict[WarningKind, str] = {
+    WarningKind.RUNNING_BEFORE_GATE: "running before the gate",
+    WarningKind.OVERDONE: "ran more than prescribed",
+    WarningKind.CONSECUTIVE_RUN_DAYS: "back-to-back run days",
+    WarningKind.ACTIVITY_WHILE_REFERRED: "activity while referred to a clinician",
+    WarningKind.WALK_BEFORE_FULL_WEIGHT_BEARING: "walking before the expected end of protected loading",
+}
 
 
 class RosterRow(BaseModel):
@@ -43,31 +53,36 @@ def red_flags(ap: AthletePlan) -> list[str]:
         found[label] = max(day, found.get(label, day))
 
     for c in checkins.values():
+        if c.date < ap.profile.injury_date:
+            continue
         if c.night_pain:
             flag("night pain", c.date)
         if (c.pain_next_morning or 0) > 0:
             flag("pain on waking", c.date)
-        if (c.max_pain or 0) >= SEVERE_PAIN:
+        if (pain.score(c, PainSignal.ANY) or 0) >= SEVERE_PAIN:
             flag(f"pain {SEVERE_PAIN}/10 or more", c.date)
         elif ap.protocol.is_bone and ((c.pain_during or 0) > 0 or (c.pain_after or 0) > 0):
             flag("pain during or after a session (bone: must be zero)", c.date)
+        if c.superseded_peak is not None:
+            flag("a pain score was corrected down", c.date)
     for w in plan.warnings:
-        if w.kind == "running-before-gate":
-            flag("running before the gate", w.date)
-        elif w.kind == "overdone":
-            flag("ran more than prescribed", w.date)
-        elif w.kind == "consecutive-run-days":
-            flag("back-to-back run days", w.date)
-    if any(d.action == "refer" for d in plan.decisions if not d.projected):
-        last_refer = max(d.date for d in plan.decisions if d.action == "refer")
-        resumed = any(d.action == "resume" and d.date >= last_refer for d in plan.decisions if not d.projected)
+        label = WARNING_FLAGS.get(w.kind)
+        if label:
+            flag(label, w.date)
+    refers = [d.date for d in plan.decisions if d.action is Action.REFER and not d.projected]
+    if refers:
+        last_refer = max(refers)
+        resumed = any(d.action is Action.RESUME and d.date >= last_refer for d in plan.decisions if not d.projected)
         if not resumed:
             flag("referred to a clinician, no review recorded", last_refer)
     out = [f"{label} ({day})" for label, day in sorted(found.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)]
-    recent = [s for s in history.sessions if s.date > plan.today - dt.timedelta(days=14) and s.date <= plan.today]
-    unchecked = [s for s in recent if not s.pain_known]
+    start = max(plan.today - dt.timedelta(days=13), ap.profile.injury_date)
+    recent = [s for s in history.sessions if start <= s.date <= plan.today]
+    unchecked = [
+        s for s in recent if pain.judge(s.checkin, ap.protocol.pain, session=True).status is PainStatus.UNKNOWN
+    ]
     if unchecked:
-        out.append(f"missed check-ins: {len(unchecked)} session(s) in 14 days without pain scores")
+        out.append(f"pain unknown: {len(unchecked)} session(s) in 14 days without complete pain scores")
     last_checkin = max((d for d in checkins), default=None)
     if last_checkin is None or (plan.today - last_checkin).days > MISSED_CHECKIN_DAYS:
         out.append(
@@ -79,7 +94,11 @@ def red_flags(ap: AthletePlan) -> list[str]:
 def row_for(ap: AthletePlan) -> RosterRow:
     plan, history = ap.plan, ap.history
     done = [s.date for s in history.sessions if s.date <= plan.today]
-    painful = [c for c in merge_checkins(history.checkins).values() if c.any_pain and c.date <= plan.today]
+    painful = [
+        c
+        for c in merge_checkins(history.checkins).values()
+        if c.any_pain and ap.profile.injury_date <= c.date <= plan.today
+    ]
     last_pain = None
     if painful:
         c = max(painful, key=lambda x: x.date)

@@ -143,5 +143,5 @@ def protocol_view(p: Protocol) -> dict[str, Any]:
             {"id": r.id, "signal": r.signal, "min_score": r.min_score, "action": r.action, "says": r.says}
             for r in p.pain.rules
         ],
-        "sources": {k: {"title": v.title, "ref": v.ref} for k, v in sorted(p.sources.items())},
+        "sources": {k: p.cite(k) for k in sorted(p.sources)},
     }

@@ -1,0 +1,211 @@
+"""Engine state + day -> the session prescribed for that day, with its rule, evidence and source.
+
+Pure functions over the replay's state (``walkrun.progression.Replay``): what
+kind of day it is (paused, rest, protected loading, strength, walk, run), and
+for a run day the interval or continuous session the ladder and weekly cap
+allow. Sessions are built with ``model_construct``: the engine made every value,
+and this runs once per replayed day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import TYPE_CHECKING, Any
+
+from walkrun import citations
+from walkrun.models import Weekday
+from walkrun.plan import RUN_KINDS, WALK_KINDS, Phase, Session, SessionKind, Step, StepKind
+from walkrun.protocol import Source
+
+if TYPE_CHECKING:
+    from walkrun.progression import Replay
+
+DAY = dt.timedelta(days=1)
+SCHEDULE_SOURCE = citations.format_citation(
+    Source(cite="walkrun-default", note="sessions on the athlete's chosen weekdays (walkrun init --session-days)")
+)
+
+
+def step(kind: StepKind, **fields: Any) -> Step:
+    data: dict[str, Any] = {"duration_s": None, "repeat_count": None, "steps": [], "exercises": [], "label": ""}
+    data.update(fields)
+    return Step.model_construct(kind=kind, **data)
+
+
+def session(
+    r: Replay, day: dt.date, kind: SessionKind, title: str, steps: list[Step], why: tuple[str, str, str], **kw: object
+) -> Session:
+    """``why`` is (rule, evidence, source); none of them may be empty."""
+    rule, reason, source = why
+    return Session.model_construct(
+        date=day,
+        slot=day.isoformat(),
+        kind=kind,
+        phase=r.phase,
+        level=r.level_id(),
+        title=title,
+        steps=steps,
+        run_s=sum(s.seconds_of(RUN_KINDS) for s in steps),
+        walk_s=sum(s.seconds_of(WALK_KINDS) for s in steps),
+        total_s=sum(s.total_s for s in steps),
+        intensity=str(kw.pop("intensity", "")),
+        reason=reason,
+        rule=rule,
+        source=source,
+        capped=bool(kw.pop("capped", False)),
+        provisional=False,
+    )
+
+
+def prescribe(r: Replay, day: dt.date) -> Session:
+    wd = Weekday.of(day)
+    if r.referred_on is not None:
+        return rest(r, day, "Paused: see your clinician before walking fast or running again", r.last_why)
+    if r.rest_until is not None and day <= r.rest_until:
+        return rest(r, day, "Full rest (pain rule)", r.last_why)
+    if r.phase is Phase.WEIGHT_BEARING:
+        if wd in r.session_days or wd in r.strength_days:
+            return protected_loading(r, day)
+        return rest(r, day, "Rest day", _schedule())
+    if wd in r.strength_days and r.proto.strength:
+        return strength(r, day)
+    if wd not in r.session_days:
+        return rest(r, day, "Rest day", _schedule())
+    if r.pre_gate:
+        minutes = r.walk_levels[r.walk.idx]
+        wb = r.proto.walk
+        why = (
+            "walk-build-up",
+            f"brisk walks build from {r.walk_levels[0]} to {r.walk_levels[-1]} min: {wb.sessions_to_advance} clean "
+            f"walks over at least {wb.min_days_at_level} days move up a level; now W{minutes}",
+            r.proto.cite(wb.source),
+        )
+        return brisk_walk(r, day, minutes, why)
+    run = run_session(r, day)
+    if run is not None:
+        return run
+    wr = r.proto.walk_run
+    if r.in_rest_between_runs(day):
+        why = (
+            "rest-between-runs",
+            f"ran on {day - DAY}: no back-to-back run days in the first {wr.no_consecutive_run_days_weeks} weeks",
+            r.proto.cite(wr.rest_days_source or wr.source),
+        )
+    else:
+        why = (
+            "weekly-cap",
+            f"weekly running may rise at most {r.proto.continuous.max_weekly_increase_pct:g}% on last week",
+            r.proto.cite(r.proto.continuous.source),
+        )
+    return brisk_walk(r, day, min(30, r.proto.walk.goal_min), why)
+
+
+def _schedule() -> tuple[str, str, str]:
+    return ("schedule", "no session planned on this weekday", SCHEDULE_SOURCE)
+
+
+def rest(r: Replay, day: dt.date, title: str, why: tuple[str, str, str]) -> Session:
+    return session(r, day, SessionKind.REST, title, [step(StepKind.REST, label=title)], why)
+
+
+def protected_loading(r: Replay, day: dt.date) -> Session:
+    wb = r.proto.weight_bearing
+    exercises = list(wb.exercises) if wb else []
+    why = (
+        "weight-bearing",
+        f"protected loading until full weight-bearing on {r.fwb_date} ({r.fwb_reason})",
+        r.proto.cite(wb.source) if wb else SCHEDULE_SOURCE,
+    )
+    s = step(StepKind.STRENGTH, exercises=exercises, label="non-weight-bearing exercises")
+    return session(r, day, SessionKind.STRENGTH, "Protected loading: non-weight-bearing exercises", [s], why)
+
+
+def strength(r: Replay, day: dt.date) -> Session:
+    st = r.proto.strength
+    assert st is not None
+    stage, locked = r.strength_stage(day)
+    current = st.stages[stage - 1]
+    steps = [step(StepKind.STRENGTH, exercises=list(current.exercises), label=current.name)]
+    title = f"Strength {current.name}"
+    drills = r.proto.clearance_drills
+    if drills and stage >= st.drills_from_stage:
+        steps.append(step(StepKind.STRENGTH, exercises=list(drills.drills), label="clearance drills"))
+        title += " + clearance drills"
+    if st.cross_training:
+        steps.append(step(StepKind.CROSS_TRAINING, exercises=list(st.cross_training), label="optional"))
+    reason = (
+        f"strength stage {stage} of {len(st.stages)}: {st.stage_weeks[0]}-{st.stage_weeks[1]} weeks a stage "
+        f"from full weight-bearing on {r.fwb_date}"
+    )
+    if locked:
+        reason += f"; {locked}"
+    return session(r, day, SessionKind.STRENGTH, title, steps, ("strength-stage", reason, r.proto.cite(st.source)))
+
+
+def brisk_walk(r: Replay, day: dt.date, minutes: int, why: tuple[str, str, str]) -> Session:
+    steps = [step(StepKind.BRISK_WALK, duration_s=minutes * 60, label=f"brisk walk {minutes} min")]
+    title = f"Brisk walk {minutes} min"
+    return session(r, day, SessionKind.BRISK_WALK, title, steps, why, intensity="brisk, pain-free")
+
+
+def run_budget_s(r: Replay, day: dt.date) -> int:
+    """Running seconds still allowed this ISO week: at most the protocol's share over last week.
+
+    A week may always hold the sessions a level needs to be earned, so the cap trims a fourth session
+    rather than stalling the ladder.
+    """
+    monday = day - day.weekday() * DAY
+    prev = r.week_run_s(monday - 7 * DAY)
+    so_far = sum(r.run_by_day.get(monday + k * DAY, 0) for k in range(day.weekday()))
+    base = r.proto.walk_run.sessions_to_advance * r.rungs[r.run.idx].run_s
+    cap = max(math.floor(prev * (1 + r.proto.continuous.max_weekly_increase_pct / 100)), base)
+    return max(0, cap - so_far)
+
+
+def run_session(r: Replay, day: dt.date) -> Session | None:
+    wr = r.proto.walk_run
+    if r.in_rest_between_runs(day):
+        return None
+    rung = r.rungs[r.run.idx]
+    budget = run_budget_s(r, day)
+    steps: list[Step] = []
+    if wr.warmup_min:
+        steps.append(step(StepKind.WARMUP, duration_s=round(wr.warmup_min * 60), label="brisk walk warm-up"))
+    capped = False
+    if rung.interval is not None:
+        level = rung.interval
+        per_repeat = level.run_s // level.repeats
+        repeats = min(level.repeats, budget // per_repeat)
+        # A session cut below half its repeats is not that level any more: walk instead.
+        if repeats * 2 < level.repeats:
+            return None
+        capped = repeats < level.repeats
+        blocks = [
+            step(StepKind(b.kind), duration_s=round(b.min * 60), label=f"{b.kind} {b.min:g} min") for b in level.pattern
+        ]
+        steps.append(step(StepKind.REPEAT, repeat_count=repeats, steps=blocks))
+        pattern = " / ".join(f"{b.kind} {b.min:g}" for b in level.pattern)
+        title = f"Walk-run {level.id}: {repeats} × {pattern}"
+        kind = SessionKind.WALK_RUN
+        src = wr.source
+    else:
+        minutes = min(rung.continuous_min or 0, budget // 60)
+        if minutes < max(r.proto.continuous.min_session_min, (rung.continuous_min or 0) // 2):
+            return None
+        capped = minutes < (rung.continuous_min or 0)
+        steps.append(step(StepKind.RUN, duration_s=minutes * 60, label=f"easy run {minutes} min"))
+        title = f"Easy run {minutes} min"
+        kind = SessionKind.RUN
+        src = r.proto.continuous.source
+    if wr.cooldown_min:
+        steps.append(step(StepKind.COOLDOWN, duration_s=round(wr.cooldown_min * 60), label="walk cool-down"))
+    reason = (
+        f"level {rung.id}: {wr.sessions_to_advance} sessions done as prescribed, pain-free, over at least "
+        f"{wr.min_days_at_level} days move up"
+    )
+    if capped:
+        reason += "; shortened by the weekly cap, so it does not count toward the next level"
+        src = r.proto.continuous.source
+    why = ("weekly-cap" if capped else "walk-run-level", reason, r.proto.cite(src))
+    return session(r, day, kind, title, steps, why, intensity=wr.intensity, capped=capped)
