@@ -50,6 +50,8 @@ def _ready_runner(run_cli, athlete="ann"):
                 "0",
                 "--pain-after",
                 "0",
+                "--pain-next-morning",
+                "0",
             )
             assert r.exit_code == 0, r.stderr
         day += dt.timedelta(days=1)

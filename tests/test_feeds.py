@@ -94,7 +94,9 @@ def _ready_runner(store: Store, athlete_id: str) -> dt.date:
     day, end = INJURY + dt.timedelta(weeks=10), INJURY + dt.timedelta(weeks=13)
     while day <= end:
         if day.weekday() in (0, 2, 4, 6):
-            store.add_checkin(athlete_id, CheckIn(date=day, walk_min=45, pain_during=0, pain_after=0))
+            store.add_checkin(
+                athlete_id, CheckIn(date=day, walk_min=45, pain_during=0, pain_after=0, pain_next_morning=0)
+            )
         day += dt.timedelta(days=1)
     for test in CLEARANCE_TESTS:
         store.add_clinical(athlete_id, ClinicalTestResult(test=test, date=end - dt.timedelta(days=2), passed=True))

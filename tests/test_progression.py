@@ -32,7 +32,7 @@ def _plan(profile, proto, checkins, clinical, today, horizon=28):
 def test_gate_needs_every_criterion(make_profile, femoral):
     profile = make_profile()
     walks = [
-        CheckIn(date=INJURY + dt.timedelta(days=d), walk_min=45, pain_during=0, pain_after=0)
+        CheckIn(date=INJURY + dt.timedelta(days=d), walk_min=45, pain_during=0, pain_after=0, pain_next_morning=0)
         for d in range(70, 100)
         if d % 2 == 0
     ]
@@ -54,7 +54,7 @@ def test_gate_needs_every_criterion(make_profile, femoral):
     assert any(d.rule == "clinical-test-failed" for d in plan.decisions)
     assert not any(d.action == "advance" and d.date > today for d in plan.decisions)
     # walks with no pain scores are not pain-free evidence
-    unknown = [CheckIn(date=w.date, walk_min=45) for w in walks]
+    unknown = [CheckIn(date=w.date, walk_min=45, pain_during=0, pain_after=0) for w in walks]
     plan = _plan(profile, femoral, unknown, tests, today)
     walk_crit = next(c for c in plan.gate.criteria if "brisk walks" in c.name)
     assert not walk_crit.met and "pain unknown" in walk_crit.evidence

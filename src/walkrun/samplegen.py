@@ -256,10 +256,17 @@ def build_archive() -> bytes:
 
 
 def build_diary() -> str:
-    """Pain diary rows for the days whose activities carry no tag, plus a morning check."""
+    """Pain diary rows: full scores for the days whose activities carry no tag, and every walk's next morning.
+
+    A bone protocol counts a walk as pain-free only once the next morning is known too.
+    """
     lines = ["date,pain_during,pain_after,pain_next_morning,night_pain,note"]
     for walk in walk_schedule():
         if not walk.pain_tag:
             lines.append(f"{walk.day},0,0,0,no,diary entry after the walk")
+        elif walk.pain_tag.startswith("pain 2"):
+            lines.append(f"{walk.day},,,1,no,stiff on waking after the ache")
+        else:
+            lines.append(f"{walk.day},,,0,no,fine the next morning")
     lines.append("2026-03-21,,,1,no,a little stiff after yesterday's ache")
     return "\n".join(lines) + "\n"

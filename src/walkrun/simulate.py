@@ -34,7 +34,8 @@ def follow_plan(
     """Do every planned walk/run from ``start`` to ``end`` pain-free, except ``pain`` days.
 
     ``pain`` maps a date to CheckIn fields that replace the clean scores that day.
-    ``tests_on`` passes every gate test on that date. ``overdo`` multiplies the
+    ``tests_on`` passes every gate test on that date, and again every ``tests_valid_days`` after it (a
+    clinician re-testing until the gate opens, since a pass expires). ``overdo`` multiplies the
     running done on a day; ``prescribed`` (if given) collects each day's session.
     ``history`` is what happened before ``start`` (e.g. imported walks); only the
     new check-ins and tests are returned.
@@ -46,7 +47,7 @@ def follow_plan(
     clinical: list[ClinicalTestResult] = []
     day = start
     while day <= end:
-        if tests_on == day:
+        if tests_on is not None and day >= tests_on and (day - tests_on).days % protocol.gate.tests_valid_days == 0:
             clinical += [ClinicalTestResult(test=t, date=day, passed=True) for t in protocol.gate.required_tests]
         so_far = History(
             checkins=[*base.checkins, *checkins],
