@@ -183,7 +183,7 @@ class _Decoder:
             declared_end = n  # a writer that never filled in the size (crashed recording)
         # A file that ends inside its CRC was never closed; its last message may run into that space.
         limit = n if n <= declared_end + CRC_SIZE else declared_end
-        pos = self._messages(start, limit, where)
+        pos = self._messages(start, min(declared_end, n), limit, where)
         if pos > declared_end:
             raise _Damage(f"truncated{where}: the last message runs past the data size the header declares")
         if declared_end + CRC_SIZE > n:
@@ -198,13 +198,14 @@ class _Decoder:
         lost = len(self.data) - pos
         return _Damage(f"{what}{where} at byte {pos}; the last {lost} bytes could not be read")
 
-    def _messages(self, start: int, limit: int, where: str) -> int:
+    def _messages(self, start: int, stop: int, limit: int, where: str) -> int:
+        """Decode messages starting before ``stop``; a message may run on to ``limit``."""
         data = self.data
         defs: list[_Def | None] = [None] * 16
         acc_ts = 0  # compressed-timestamp accumulator (fitparse: any field 253 updates it)
         acc_dist = 0  # compressed speed/distance: 12-bit distance accumulator
         pos = start
-        while pos < limit:
+        while pos < stop:
             head = data[pos]
             if head & 0xC0 == 0x40:
                 compiled, nxt = self._definition(pos, limit, where)
