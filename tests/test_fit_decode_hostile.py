@@ -30,7 +30,7 @@ def warnings_of(activity: Activity) -> list[str]:
     found = getattr(activity, "warnings", None)
     if found is not None:
         return list(found)
-    text = activity.description
+    text = activity.private_note
     return text.removeprefix("walkrun: ").split("; ") if text.startswith("walkrun: ") else []
 
 

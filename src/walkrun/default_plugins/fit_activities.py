@@ -347,16 +347,17 @@ def _activity(
 
 
 def _warning_fields(notes: list[str]) -> dict[str, Any]:
-    """Where an activity's warnings go: ``Activity.warnings`` once it exists, else its description.
+    """Where an activity's warnings go: ``Activity.warnings`` once it exists, else its private note.
 
-    The description is the one free-text field a FIT file never fills; the text
+    A FIT file never fills the private note; Garmin's summaries fill only an
+    empty description, so the description stays free for them. The text
     avoids every pain word so it cannot read as a pain tag.
     """
     if not notes:
         return {}
     if "warnings" in Activity.model_fields:
         return {"warnings": list(notes)}
-    return {"description": "walkrun: " + "; ".join(notes)}
+    return {"private_note": "walkrun: " + "; ".join(notes)}
 
 
 def _laps(laps: list[dict[str, Any]], start: float, clock: _Clock) -> list[Lap]:
