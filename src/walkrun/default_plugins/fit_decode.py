@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +35,7 @@ from walkrun.default_plugins.fit_profile import (
     Kind,
     Mesg,
 )
-from walkrun.default_plugins.fit_records import RecordColumns
+from walkrun.default_plugins.fit_records import RecordColumns, appender
 
 __all__ = ["MAX_PARTS", "MAX_RECORDS", "MAX_SESSIONS", "FitDecoded", "FitFormatError", "FitGroup", "decode_fit"]
 
@@ -107,7 +108,7 @@ class FitDecoded:
 class _Def:
     """A compiled definition message."""
 
-    __slots__ = ("csd_at", "fields", "global_num", "kind", "record", "size", "ts_at", "ts_invalid", "unpack")
+    __slots__ = ("append", "csd_at", "fields", "global_num", "kind", "size", "ts_at", "ts_invalid", "unpack")
 
     def __init__(self) -> None:
         self.global_num = -1
@@ -117,10 +118,13 @@ class _Def:
         self.ts_at = -1
         self.ts_invalid: float | None = None
         self.csd_at = -1
-        # Record: per output, its sources (value index, invalid raw, scale), the one written last first.
-        self.record: tuple[tuple[tuple[int, float | None, float], ...], ...] = ()
+        self.append: Callable[[RecordColumns, int, Sequence[Any]], None] = _no_append
         # Summary: (value index, name, kind, scale or enum table, invalid raw).
         self.fields: list[tuple[int, str, Kind, float | str, float | None]] = []
+
+
+def _no_append(columns: RecordColumns, ts: int, values: Sequence[Any]) -> None:
+    return None
 
 
 class _Damage(Exception):
@@ -248,8 +252,8 @@ class _Decoder:
                 if group is not None:
                     if d.csd_at >= 0:
                         values, acc_dist = _expand_csd(values, d.csd_at, acc_dist)
-                    group.records.append_raw(ts, values, d.record)
-                    if len(group.records) > MAX_RECORDS:
+                    d.append(group.records, ts, values)
+                    if len(group.records.time) > MAX_RECORDS:
                         raise FitFormatError(f"more than {MAX_RECORDS:,} records (walkrun's limit)")
             elif d.kind == _SUMMARY:
                 self._summary(d, values, ts if offset >= 0 else -1)
@@ -411,7 +415,9 @@ def _compile(data: bytes, pos: int, end: int) -> _Def:
         sources[_R_SPEED].append((taken, None, 0.0))
         sources[_R_DISTANCE].append((taken + 1, None, 0.0))
         _order_csd(sources, csd_sources[-1])
-    d.record = tuple(tuple(reversed(s)) for s in sources)
+    if d.kind == _RECORD:
+        # Per output its sources, the one fitparse writes last (and so keeps) first.
+        d.append = appender(tuple(tuple(reversed(s)) for s in sources))
     if taken:
         d.unpack = struct.Struct("".join(codes)).unpack_from
     return d
