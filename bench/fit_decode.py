@@ -129,11 +129,15 @@ def main(argv: list[str] | None = None) -> None:
         f"({took / (len(data) / MIB):.2f} s/MiB); peak traced memory while decoding {peak / MIB:.1f} MiB "
         "(the file's own bytes not counted)"
     )
+    tracemalloc.start()
     try:
         FitReader().read(data, "million.fit")
-        print("reader accepted the generated file")
+        outcome = "accepted"
     except ReadError as exc:
-        print(f"reader: {exc}")
+        outcome = f"refused: {exc.reason}"
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"reader on the same file: peak traced memory {peak / MIB:.1f} MiB; {outcome}")
 
 
 if __name__ == "__main__":
