@@ -30,6 +30,7 @@ from walkrun.default_plugins.fit_profile import (
     GARMIN_PRODUCT_MAKERS,
     RECORD_COMPRESSED_SPEED_DISTANCE,
     RECORD_NUMBERS,
+    RECORD_SPEED,
     SUMMARY_FIELDS,
     TIMESTAMP_FIELD,
     Kind,
@@ -354,8 +355,7 @@ def _expand_csd(values: tuple[Any, ...], at: int, acc: int) -> tuple[tuple[Any, 
 def _compile(data: bytes, pos: int, end: int) -> _Def:
     """Turn a definition message into a struct that unpacks only the wanted fields."""
     d = _Def()
-    big = data[pos + 2] != 0
-    endian = ">" if big else "<"
+    endian = ">" if data[pos + 2] else "<"
     (d.global_num,) = struct.unpack_from(endian + "H", data, pos + 3)
     wanted: dict[int, Any] = {}
     if d.global_num == Mesg.RECORD:
@@ -364,63 +364,75 @@ def _compile(data: bytes, pos: int, end: int) -> _Def:
     elif d.global_num in SUMMARY_FIELDS:
         d.kind = _SUMMARY
         wanted = dict(SUMMARY_FIELDS[d.global_num])
-    codes = [endian]
-    taken = 0
-    sources: list[list[tuple[int, float | None, float]]] = [[] for _ in range(6)]
-    csd_sources: list[int] = []
+    layout = _Layout(d, endian, wanted)
     num_fields = data[pos + 5]
     for i in range(num_fields):
         at = pos + 6 + 3 * i
-        number, size, base = data[at], data[at + 1], data[at + 2]
-        d.size += size
-        numeric = _NUMERIC.get(base)
-        scalar = numeric is not None and size == numeric[1]
-        if number == TIMESTAMP_FIELD and scalar and numeric is not None:
-            codes.append(numeric[0])
-            d.ts_at, d.ts_invalid = taken, numeric[2]
-            if d.kind == _SUMMARY:
-                d.fields.append((taken, "timestamp", Kind.TIME, 0.0, numeric[2]))
-            taken += 1
-        elif number not in wanted or number == TIMESTAMP_FIELD:
-            codes.append(f"{size}x")
-        elif d.kind == _RECORD and number == RECORD_COMPRESSED_SPEED_DISTANCE:
-            if base == _BYTE and size >= 2:
-                codes.append(f"{size}s")
-                d.csd_at = taken
-                csd_sources.append(taken)
-                taken += 1
-            else:
-                codes.append(f"{size}x")
-        elif d.kind == _RECORD and scalar and numeric is not None:
-            codes.append(numeric[0])
-            source = (taken, numeric[2], RECORD_NUMBERS[number])
-            if number == 6:  # speed expands into enhanced_speed (same raw, same scale)
-                sources[_R_ENHANCED].append(source)
-            sources[_RECORD_OUTPUT[number]].append(source)
-            taken += 1
-        elif d.kind == _SUMMARY and _summary_usable(wanted[number][1], base, scalar):
-            name, kind, extra = wanted[number]
-            codes.append(f"{size}s" if kind is Kind.TEXT else (numeric[0] if numeric else f"{size}x"))
-            d.fields.append((taken, name, kind, extra, numeric[2] if numeric else None))
-            taken += 1
-        else:
-            codes.append(f"{size}x")  # arrays, misaligned sizes, odd base types: the oracle gives no number
+        layout.add(data[at], data[at + 1], data[at + 2])
     if data[pos] & 0x20:
         dev_at = pos + 6 + 3 * num_fields + 1
-        dev_size = sum(data[dev_at + 3 * i + 1] for i in range(data[dev_at - 1]))
-        d.size += dev_size
-        codes.append(f"{dev_size}x")
-    if d.kind == _RECORD and d.csd_at >= 0:
-        # The compressed field's speed and distance components come after the values, in that order.
-        sources[_R_SPEED].append((taken, None, 0.0))
-        sources[_R_DISTANCE].append((taken + 1, None, 0.0))
-        _order_csd(sources, csd_sources[-1])
+        layout.skip(sum(data[dev_at + 3 * i + 1] for i in range(data[dev_at - 1])))
     if d.kind == _RECORD:
+        if d.csd_at >= 0:
+            # The compressed field's speed and distance components come after the values, in that order.
+            layout.sources[_R_SPEED].append((layout.taken, None, 0.0))
+            layout.sources[_R_DISTANCE].append((layout.taken + 1, None, 0.0))
+            _order_csd(layout.sources, d.csd_at)
         # Per output its sources, the one fitparse writes last (and so keeps) first.
-        d.append = appender(tuple(tuple(reversed(s)) for s in sources))
-    if taken:
-        d.unpack = struct.Struct("".join(codes)).unpack_from
+        d.append = appender(tuple(tuple(reversed(s)) for s in layout.sources))
+    if layout.taken:
+        d.unpack = struct.Struct("".join(layout.codes)).unpack_from
     return d
+
+
+class _Layout:
+    """The struct format and value sources being built for one definition."""
+
+    def __init__(self, d: _Def, endian: str, wanted: dict[int, Any]) -> None:
+        self.d = d
+        self.wanted = wanted
+        self.codes = [endian]
+        self.taken = 0
+        self.sources: list[list[tuple[int, float | None, float]]] = [[] for _ in range(6)]
+
+    def skip(self, size: int) -> None:
+        self.d.size += size
+        self.codes.append(f"{size}x")
+
+    def _take(self, size: int, code: str) -> int:
+        self.d.size += size
+        self.codes.append(code)
+        self.taken += 1
+        return self.taken - 1
+
+    def add(self, number: int, size: int, base: int) -> None:
+        d = self.d
+        numeric = _NUMERIC.get(base)
+        scalar = numeric if numeric is not None and size == numeric[1] else None
+        if number == TIMESTAMP_FIELD and scalar is not None:
+            d.ts_at, d.ts_invalid = self._take(size, scalar[0]), scalar[2]
+            if d.kind == _SUMMARY:
+                d.fields.append((d.ts_at, "timestamp", Kind.TIME, 0.0, scalar[2]))
+        elif number not in self.wanted or number == TIMESTAMP_FIELD:
+            self.skip(size)
+        elif d.kind == _RECORD and number == RECORD_COMPRESSED_SPEED_DISTANCE:
+            if base == _BYTE and size >= 2:
+                d.csd_at = self._take(size, f"{size}s")
+            else:
+                self.skip(size)
+        elif d.kind == _RECORD and scalar is not None:
+            source = (self._take(size, scalar[0]), scalar[2], RECORD_NUMBERS[number])
+            if number == RECORD_SPEED:  # speed expands into enhanced_speed (same raw, same scale)
+                self.sources[_R_ENHANCED].append(source)
+            self.sources[_RECORD_OUTPUT[number]].append(source)
+        elif d.kind == _SUMMARY and self.wanted[number][1] is Kind.TEXT and base == _STRING:
+            name, kind, extra = self.wanted[number]
+            d.fields.append((self._take(size, f"{size}s"), name, kind, extra, None))
+        elif d.kind == _SUMMARY and self.wanted[number][1] is not Kind.TEXT and scalar is not None:
+            name, kind, extra = self.wanted[number]
+            d.fields.append((self._take(size, scalar[0]), name, kind, extra, scalar[2]))
+        else:
+            self.skip(size)  # arrays, misaligned sizes, odd base types: the oracle gives no number
 
 
 def _order_csd(sources: list[list[tuple[int, float | None, float]]], csd_at: int) -> None:
@@ -430,9 +442,3 @@ def _order_csd(sources: list[list[tuple[int, float | None, float]]], csd_at: int
         before = [s for s in sources[out] if s[0] < csd_at]
         after = [s for s in sources[out] if s[0] >= csd_at]
         sources[out][:] = [*before, extra, *after]
-
-
-def _summary_usable(kind: Kind, base: int, scalar: bool) -> bool:
-    if kind is Kind.TEXT:
-        return base == _STRING
-    return scalar
