@@ -67,7 +67,7 @@ def main() -> None:
     # Reading FIT with fitparse against encoding the same file with walkrun's encoder.
     enc = best_of(lambda: encode_activity(dt.datetime(2026, 3, 1, 7, tzinfo=dt.UTC), samples, sport=Sport.WALKING), 3)
     report(
-        "read 45-min FIT walk (fitparse)",
+        "read 45-min FIT walk (walkrun's decoder)",
         best_of(lambda: FitReader().read(raw, "bench.fit"), 3),
         enc,
         "encode same file",
@@ -77,6 +77,9 @@ def main() -> None:
     gen = best_of(samplegen.build_archive, 1)
     print(f"{'demo archive':<48} {len(archive) / 1e6:8.2f} MB, generated in {gen / base:.0f} x a 28-day plan")
     print(f"(median of noise: {statistics.median([best_of(lambda: None, 1) for _ in range(5)]) * 1e6:.1f} µs)")
+    from fit_decode import main as fit_decode  # bench/fit_decode.py: per-MB vs fitparse/fitdecode, 1e6-record memory
+
+    fit_decode(["--runs", "1"])
 
 
 if __name__ == "__main__":
