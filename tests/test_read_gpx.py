@@ -172,13 +172,17 @@ def test_hostile_xml_is_refused() -> None:
 
 
 def test_malformed_and_foreign_xml() -> None:
-    with pytest.raises(ReadError, match="GPX could not be parsed: Error parsing XML"):
+    with pytest.raises(ReadError, match=r"^cut.gpx: GPX is cut off or not well-formed XML \(.*line 1, column \d+\)$"):
         read(b'<?xml version="1.0"?><gpx version="1.1"><trk><trkseg><trkpt lat="x"', "cut.gpx")
-    bad_lat = b'<gpx version="1.1"><trk><trkseg><trkpt lat="x" lon="1"></trkpt></trkseg></trk></gpx>'
-    with pytest.raises(ReadError, match="could not convert string to float"):
-        read(bad_lat, "lat.gpx")
     with pytest.raises(ReadError, match="not <gpx>"):
         read(b"<TrainingCenterDatabase/>", "tcx.gpx")
+
+
+def test_unreadable_position_is_ignored_with_a_warning() -> None:
+    data = track(walk_points(30)).replace(b'lat="46.0000000"', b'lat="x"', 1)
+    (walk,) = read(data, "lat.gpx")
+    assert walk.elapsed_s == 30 and len(walk.samples) == 31
+    assert any("position is not a number" in w for w in walk.warnings)
 
 
 def test_unknown_declared_encoding() -> None:

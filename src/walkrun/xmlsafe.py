@@ -9,8 +9,11 @@ live. Parsing goes through defusedxml, which raises on exactly those.
 from __future__ import annotations
 
 import codecs
+import io
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
 import defusedxml
@@ -18,7 +21,16 @@ import defusedxml.ElementTree as DET
 
 from walkrun.errors import ReadError
 
-__all__ = ["check_xml", "local_name", "parse_xml", "root_element_name", "strip_xml_noise", "xml_text"]
+__all__ = [
+    "XmlLimits",
+    "check_xml",
+    "iter_elements",
+    "local_name",
+    "parse_xml",
+    "root_element_name",
+    "strip_xml_noise",
+    "xml_text",
+]
 
 _UTF8_BOM = codecs.BOM_UTF8
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -161,6 +173,82 @@ def xml_text(data: bytes, source: str) -> str:
     except UnicodeDecodeError as exc:
         raise ReadError(source, f"not valid {encoding} text (byte {exc.start})") from None
     return _XML_DECL_TEXT.sub("", text.lstrip("\ufeff \t\r\n"), count=1)
+
+
+@dataclass(frozen=True)
+class XmlLimits:
+    """Bounds that keep a hostile document from costing unbounded time, memory or stack.
+
+    Real GPX and TCX nest about ten deep; a day of one-second points is a few
+    million elements; no attribute a watch writes is longer than a timestamp.
+    """
+
+    max_depth: int = 64
+    max_elements: int = 20_000_000
+    max_attribute_chars: int = 4096
+
+
+DEFAULT_LIMITS = XmlLimits()
+
+
+def iter_elements(
+    data: bytes, source: str, kind: str, limits: XmlLimits = DEFAULT_LIMITS
+) -> Iterator[tuple[bool, str, Element, list[str]]]:
+    """Stream a document as ``(is_end, local_name, element, path)`` without keeping a tree.
+
+    ``path`` is the live list of open elements' local names (``path[-1]`` is
+    the element itself). After an end event has been consumed the element is
+    detached from its parent, so memory stays bounded by the depth, whatever
+    the file's size: a consumer reads what it needs (attributes, text, values
+    its children left behind) at the end event. DTDs are refused by the parser
+    itself (defusedxml), depth and element count by the limits; every refusal
+    is a :class:`ReadError` naming ``kind`` (GPX, TCX).
+    """
+    data = strip_xml_noise(data)
+    if not data:
+        raise ReadError(source, "empty XML document")
+    names: dict[str, str] = {}
+    path: list[str] = []
+    stack: list[Element] = []
+    count = 0
+    try:
+        events = DET.iterparse(io.BytesIO(data), ("start", "end"), forbid_dtd=True)
+        for event, elem in events:
+            if event == "start":
+                count += 1
+                if len(stack) >= limits.max_depth:
+                    raise ReadError(source, f"{kind} nests elements more than {limits.max_depth} deep; refused")
+                if count > limits.max_elements:
+                    raise ReadError(source, f"{kind} has more than {limits.max_elements:,} elements; refused")
+                if elem.attrib and any(len(v) > limits.max_attribute_chars for v in elem.attrib.values()):
+                    raise ReadError(source, f"{kind} has an attribute over {limits.max_attribute_chars:,} characters")
+                tag = elem.tag
+                name = names.get(tag)
+                if name is None:
+                    name = names[tag] = local_name(tag)
+                path.append(name)
+                stack.append(elem)
+                yield False, name, elem, path
+            else:
+                yield True, path[-1], elem, path
+                path.pop()
+                stack.pop()
+                if stack:
+                    # One child dropped per end event keeps each parent down to the parser's
+                    # read-ahead; events hold their own references, so the order is harmless.
+                    del stack[-1][-1]
+    except defusedxml.DefusedXmlException as exc:
+        raise ReadError(source, _refusal(exc)) from None
+    except ET.ParseError as exc:
+        raise ReadError(source, f"{kind} is cut off or not well-formed XML ({_where(exc)})") from None
+    except LookupError as exc:
+        raise ReadError(source, f"unknown XML encoding ({exc})") from None
+
+
+def _where(exc: ET.ParseError) -> str:
+    line, column = getattr(exc, "position", (0, 0))
+    reason = str(exc).split(":")[0].strip() or "parse error"
+    return f"{reason} at line {line}, column {column + 1}"
 
 
 def _refusal(exc: Exception) -> str:
