@@ -146,7 +146,9 @@ class TrackPoint:
 class CleanTrack:
     points: list[TrackPoint]
     warnings: list[str] = field(default_factory=list)
-    jumps: set[int] = field(default_factory=set)  # indexes whose step from the previous point is not distance
+    # Metres from the previous point with a position, per point; None where no step counts
+    # (no position, the first position, or an impossible jump).
+    steps_m: list[float | None] = field(default_factory=list)
 
 
 def _valid_position(p: TrackPoint) -> bool:
@@ -197,9 +199,9 @@ def clean_points(points: list[TrackPoint]) -> CleanTrack:
             warnings.append(f"{n} point(s) with an impossible {what} ignored")
     ordered = _in_time_order(points, warnings)
     ordered = _one_recording(ordered, warnings)
-    jumps = _drop_spikes(ordered, warnings)
+    steps = _position_steps(ordered, warnings)
     _monotonic_distance(ordered, warnings)
-    return CleanTrack(ordered, warnings, jumps)
+    return CleanTrack(ordered, warnings, steps)
 
 
 def _in_time_order(points: list[TrackPoint], warnings: list[str]) -> list[TrackPoint]:
@@ -239,39 +241,47 @@ def _one_recording(points: list[TrackPoint], warnings: list[str]) -> list[TrackP
     return kept
 
 
-def _drop_spikes(points: list[TrackPoint], warnings: list[str]) -> set[int]:
-    """Blank lone positions far from both neighbours; return steps that are still impossible jumps."""
-    idx = [i for i, p in enumerate(points) if p.lat is not None]
-    spikes = 0
-    for k, i in enumerate(idx):
-        here = points[i]
-        near = [points[idx[j]] for j in (k - 1, k + 1) if 0 <= j < len(idx)]
-        near = [q for q in near if q.lat is not None]
-        if near and all(_step_speed(q, here) > TELEPORT_SPEED_MPS for q in near):
-            if len(near) == 2 and _step_speed(near[0], near[1]) > TELEPORT_SPEED_MPS:
-                continue  # the neighbours disagree with each other too: not a lone spike
-            here.lat = here.lon = None
-            spikes += 1
-    jumps: set[int] = set()
+def _position_steps(points: list[TrackPoint], warnings: list[str]) -> list[float | None]:
+    """Step lengths between positions; a lone position far from both neighbours is blanked.
+
+    A step faster than any ground vehicle is either a spike (the point after
+    it agrees with the point before it: the position is blanked) or a real
+    relocation after a gap in reception (not counted as distance).
+    """
+    steps: list[float | None] = [None] * len(points)
+    idx = [i for i, p in enumerate(points) if p.lat is not None and p.lon is not None]
+    spikes = jumps = 0
     prev: TrackPoint | None = None
-    for i, p in enumerate(points):
-        if p.lat is None:
+    for k, i in enumerate(idx):
+        p = points[i]
+        if prev is None:
+            prev = p
             continue
-        if prev is not None and _step_speed(prev, p) > TELEPORT_SPEED_MPS:
-            jumps.add(i)
+        dist = _metres(prev, p)
+        if _too_fast(dist, p.t - prev.t):
+            nxt = points[idx[k + 1]] if k + 1 < len(idx) else None
+            if nxt is not None and not _too_fast(_metres(prev, nxt), nxt.t - prev.t):
+                p.lat = p.lon = None
+                spikes += 1
+                continue
+            jumps += 1
+            prev = p
+            continue
+        steps[i] = dist
         prev = p
     if spikes:
         warnings.append(f"{spikes} position(s) jumping faster than {TELEPORT_SPEED_MPS:.0f} m/s ignored")
     if jumps:
-        warnings.append(f"{len(jumps)} impossible jump(s) in position not counted as distance")
-    return jumps
+        warnings.append(f"{jumps} impossible jump(s) in position not counted as distance")
+    return steps
 
 
-def _step_speed(a: TrackPoint, b: TrackPoint) -> float:
-    assert a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None
-    dist = haversine_m(a.lat, a.lon, b.lat, b.lon)
-    dt_s = abs(b.t - a.t)
-    return dist / dt_s if dt_s > 0 else (math.inf if dist > 1.0 else 0.0)
+def _metres(a: TrackPoint, b: TrackPoint) -> float:
+    return haversine_m(a.lat or 0.0, a.lon or 0.0, b.lat or 0.0, b.lon or 0.0)
+
+
+def _too_fast(dist_m: float, dt_s: float) -> bool:
+    return dist_m > TELEPORT_SPEED_MPS * dt_s if dt_s > 0 else dist_m > 1.0
 
 
 def _monotonic_distance(points: list[TrackPoint], warnings: list[str]) -> None:

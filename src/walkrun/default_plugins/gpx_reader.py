@@ -22,7 +22,6 @@ from walkrun.default_plugins._trackmath import (
     TrackPoint,
     clean_points,
     content_hash,
-    haversine_m,
     is_foot_sport,
     moving_seconds,
     parse_number,
@@ -32,7 +31,7 @@ from walkrun.default_plugins._trackmath import (
 from walkrun.errors import NotAnActivityError, ReadError
 from walkrun.hookspecs import hookimpl
 from walkrun.readers import Reader
-from walkrun.xmlsafe import check_xml, iter_elements, root_element_name
+from walkrun.xmlsafe import XmlStream, check_xml, root_element_name
 
 __all__ = ["GpxDocument", "GpxReader", "GpxTrack", "looks_like_gpx", "parse_gpx", "register_readers", "sport_from_type"]
 
@@ -105,46 +104,65 @@ class _Draft:
     values: dict[str, str] = field(default_factory=dict)
 
 
+class _GpxStream(XmlStream):
+    """Collects tracks and their points as the parser reads (depth: gpx 1, trk 2, trkseg 3, trkpt 4)."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(source, "GPX")
+        self.creator: str | None = None
+        self.tracks: list[GpxTrack] = []
+        self.track: GpxTrack | None = None
+        self.draft: _Draft | None = None
+        self.segment = 0
+
+    def opened(self, name: str, attrib: dict[str, str]) -> None:
+        depth = len(self.path)
+        if depth == 4:
+            if name == "trkpt" and self.track is not None:
+                self.draft = _Draft(attrib.get("lat"), attrib.get("lon"), self.segment)
+        elif depth == 3:
+            if name == "trkseg" and self.track is not None:
+                self.segment += 1
+        elif depth == 2:
+            if name == "trk":
+                self.track = GpxTrack(position=len(self.tracks))
+                self.segment = 0
+        elif depth == 1:
+            self.creator = attrib.get("creator")
+
+    def closed(self, name: str, text: str) -> None:
+        depth = len(self.path)
+        draft = self.draft
+        if draft is not None:
+            if depth >= 5:
+                if text:
+                    _read_point_child(draft, name, text, depth)
+            elif depth == 4:
+                _finish_point(draft, self.track)
+                self.draft = None
+            return
+        track = self.track
+        if track is None:
+            return
+        if depth == 3 and name in TRACK_TEXT and text:
+            track.texts.setdefault(name, text.strip()[:MAX_TEXT_CHARS])
+        elif depth == 2 and name == "trk":
+            self.tracks.append(track)
+            self.track = None
+
+
 def parse_gpx(data: bytes, source: str) -> GpxDocument:
     """Stream a GPX document into its tracks' raw points (no judgement beyond parsing)."""
     check_xml(data, source)  # a DTD is refused before anything else is judged
     root = root_element_name(data[:4096])
     if root != "gpx":
         raise ReadError(source, f"XML root element is <{root}>, not <gpx>" if root else "not a GPX document")
-    creator: str | None = None
-    tracks: list[GpxTrack] = []
-    track: GpxTrack | None = None
-    draft: _Draft | None = None
-    segment = 0
-    for is_end, name, elem, path in iter_elements(data, source, "GPX"):
-        depth = len(path)
-        if not is_end:
-            if depth == 4 and name == "trkpt" and track is not None:
-                draft = _Draft(elem.get("lat"), elem.get("lon"), segment)
-            elif depth == 3 and name == "trkseg" and track is not None:
-                segment += 1
-            elif depth == 2 and name == "trk":
-                track = GpxTrack(position=len(tracks))
-                segment = 0
-            elif depth == 1:
-                creator = elem.get("creator")
-            continue
-        if draft is not None and depth >= 5:
-            _read_point_child(draft, name, elem.text, depth)
-        elif depth == 4 and draft is not None:
-            _finish_point(draft, track)
-            draft = None
-        elif depth == 3 and track is not None and name in TRACK_TEXT and elem.text:
-            track.texts.setdefault(name, elem.text.strip()[:MAX_TEXT_CHARS])
-        elif depth == 2 and track is not None and name == "trk":
-            tracks.append(track)
-            track = None
-    return GpxDocument(creator=creator, tracks=tracks)
+    stream = _GpxStream(source)
+    stream.run(data)
+    return GpxDocument(creator=stream.creator, tracks=stream.tracks)
 
 
-def _read_point_child(draft: _Draft, name: str, text: str | None, depth: int) -> None:
-    if text is None:
-        return
+def _read_point_child(draft: _Draft, name: str, text: str, depth: int) -> None:
     if depth == 5:
         if name == "time":
             draft.time = text
@@ -251,11 +269,11 @@ def _track_activity(track: GpxTrack, source: str, digest: str, device: str | Non
     t0 = points[0].t
     times = [p.t - t0 for p in points]
     breaks = {i for i in range(1, len(points)) if points[i].segment != points[i - 1].segment}
-    dists = _distances(points, breaks | cleaned.jumps)
+    dists = _distances(points, cleaned.steps_m, breaks)
     derived = _speeds_by_segment(times, dists, breaks)
     speeds = [p.speed_mps if p.speed_mps is not None else derived[i] for i, p in enumerate(points)]
     samples = [
-        Sample.model_construct(
+        Sample(
             t_s=times[i],
             speed_mps=speeds[i],
             cadence_spm=p.cadence_spm,
@@ -283,19 +301,18 @@ def _track_activity(track: GpxTrack, source: str, digest: str, device: str | Non
     )
 
 
-def _distances(points: list[TrackPoint], no_step: set[int]) -> list[float | None]:
+def _distances(points: list[TrackPoint], steps: list[float | None], breaks: set[int]) -> list[float | None]:
     """Cumulative distance over positions; a pause or an impossible jump adds nothing."""
     out: list[float | None] = []
     total = 0.0
-    prev: TrackPoint | None = None
+    seen = False
     for i, p in enumerate(points):
-        if p.lat is None or p.lon is None:
-            out.append(total if prev is not None else None)
-            continue
-        if prev is not None and i not in no_step and prev.lat is not None and prev.lon is not None:
-            total += haversine_m(prev.lat, prev.lon, p.lat, p.lon)
-        out.append(total)
-        prev = p
+        step = steps[i]
+        if step is not None and i not in breaks:
+            total += step
+        if p.lat is not None:
+            seen = True
+        out.append(total if seen else None)
     return out
 
 

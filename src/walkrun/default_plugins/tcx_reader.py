@@ -21,7 +21,6 @@ from walkrun.default_plugins._trackmath import (
     TrackPoint,
     clean_points,
     content_hash,
-    haversine_m,
     is_foot_sport,
     moving_seconds,
     parse_number,
@@ -31,7 +30,7 @@ from walkrun.default_plugins._trackmath import (
 from walkrun.errors import NotAnActivityError, ReadError
 from walkrun.hookspecs import hookimpl
 from walkrun.readers import Reader
-from walkrun.xmlsafe import check_xml, iter_elements, root_element_name
+from walkrun.xmlsafe import XmlStream, check_xml, root_element_name
 
 __all__ = ["TcxActivity", "TcxReader", "looks_like_tcx", "parse_tcx", "parse_tcx_time", "register_readers"]
 
@@ -69,49 +68,66 @@ class TcxActivity:
     points: list[dict[str, str]] = field(default_factory=list)
 
 
+class _TcxStream(XmlStream):
+    """Collects activities, laps and points; depths are counted from the open ``<Activity>``."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(source, "TCX")
+        self.activities: list[TcxActivity] = []
+        self.act: TcxActivity | None = None
+        self.base = 0
+        self.point: dict[str, str] | None = None
+        self.track = 0
+
+    def opened(self, name: str, attrib: dict[str, str]) -> None:
+        act = self.act
+        if act is None:
+            if name == "Activity":
+                self.act, self.base, self.track = TcxActivity((attrib.get("Sport") or "").strip()), len(self.path), 0
+            return
+        rel = len(self.path) - self.base
+        if rel == 3 and name == "Trackpoint":
+            self.point = {"track": str(self.track)}
+        elif rel == 2 and name == "Track":
+            self.track += 1
+        elif rel == 1 and name == "Lap":
+            act.laps.append(_RawLap(attrib.get("StartTime")))
+
+    def closed(self, name: str, text: str) -> None:
+        act = self.act
+        if act is None:
+            return
+        rel = len(self.path) - self.base
+        point = self.point
+        if point is not None:
+            if rel >= 4:
+                if text:
+                    _point_value(point, name, self.path[-2], text)
+            elif rel == 3:
+                act.points.append(point)
+                self.point = None
+        elif rel == 2:
+            parent = self.path[-2]
+            if name in LAP_VALUES and parent == "Lap" and text and act.laps:
+                act.laps[-1].values.setdefault(name, text.strip())
+            elif name == "Name" and parent == "Creator" and text:
+                act.texts.setdefault("Creator", text.strip()[:MAX_TEXT_CHARS])
+        elif rel == 1 and name in ("Id", "Notes") and text:
+            act.texts.setdefault(name, text.strip()[:MAX_TEXT_CHARS])
+        elif rel == 0:
+            self.activities.append(act)
+            self.act = None
+
+
 def parse_tcx(data: bytes, source: str) -> list[TcxActivity]:
     """Stream a TCX document into its activities (no judgement beyond parsing)."""
     check_xml(data, source)  # a DTD is refused before anything else is judged
     root = root_element_name(data[:4096])
     if root != ROOT:
         raise ReadError(source, f"XML root element is <{root}>, not <{ROOT}>" if root else "not a TCX document")
-    out: list[TcxActivity] = []
-    act: TcxActivity | None = None
-    base = 0  # depth of the open <Activity>
-    point: dict[str, str] | None = None
-    track = 0
-    for is_end, name, elem, path in iter_elements(data, source, "TCX"):
-        rel = len(path) - base
-        if not is_end:
-            if act is None:
-                if name == "Activity":
-                    act, base, track = TcxActivity((elem.get("Sport") or "").strip()), len(path), 0
-            elif rel == 3 and name == "Trackpoint":
-                point = {"track": str(track)}
-            elif rel == 2 and name == "Track":
-                track += 1
-            elif rel == 1 and name == "Lap":
-                act.laps.append(_RawLap(elem.get("StartTime")))
-            continue
-        if act is None:
-            continue
-        text = elem.text
-        if point is not None and rel >= 4:
-            if text is not None:
-                _point_value(point, name, path[-2], text)
-        elif rel == 3 and point is not None:
-            act.points.append(point)
-            point = None
-        elif rel == 2 and name in LAP_VALUES and path[-2] == "Lap" and text and act.laps:
-            act.laps[-1].values.setdefault(name, text.strip())
-        elif rel == 1 and name in ("Id", "Notes") and text:
-            act.texts.setdefault(name, text.strip()[:MAX_TEXT_CHARS])
-        elif rel == 2 and name == "Name" and path[-2] == "Creator" and text:
-            act.texts.setdefault("Creator", text.strip()[:MAX_TEXT_CHARS])
-        elif rel == 0:
-            out.append(act)
-            act = None
-    return out
+    stream = _TcxStream(source)
+    stream.run(data)
+    return stream.activities
 
 
 def _point_value(point: dict[str, str], name: str, parent: str, text: str) -> None:
@@ -250,7 +266,7 @@ def _activity(act: TcxActivity, index: int, source: str, digest: str) -> Activit
     if t0 is None:
         return None
     times = [max(0.0, p.t - t0) for p in points]
-    dists = _distances(points, cleaned.jumps)
+    dists = _distances(points, cleaned.steps_m)
     derived = smoothed_speeds(times, dists)
     speeds = [p.speed_mps if p.speed_mps is not None else derived[i] for i, p in enumerate(points)]
     end_s = times[-1] if times else 0.0
@@ -271,7 +287,7 @@ def _activity(act: TcxActivity, index: int, source: str, digest: str) -> Activit
         )
         distance = last_dist
     samples = [
-        Sample.model_construct(
+        Sample(
             t_s=times[i],
             speed_mps=speeds[i],
             cadence_spm=p.cadence_spm,
@@ -319,21 +335,17 @@ def _moving(
     return None
 
 
-def _distances(points: list[TrackPoint], jumps: set[int]) -> list[float | None]:
+def _distances(points: list[TrackPoint], steps: list[float | None]) -> list[float | None]:
     """The file's cumulative distance, or one built from positions when it has none."""
     if any(p.distance_m is not None for p in points):
         return [p.distance_m for p in points]
     out: list[float | None] = []
     total = 0.0
-    prev: TrackPoint | None = None
     for i, p in enumerate(points):
-        if p.lat is None or p.lon is None:
-            out.append(None)
-            continue
-        if prev is not None and prev.lat is not None and prev.lon is not None and i not in jumps:
-            total += haversine_m(prev.lat, prev.lon, p.lat, p.lon)
-        out.append(total)
-        prev = p
+        step = steps[i]
+        if step is not None:
+            total += step
+        out.append(total if p.lat is not None else None)
     return out
 
 
