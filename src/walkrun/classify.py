@@ -149,8 +149,12 @@ def _raw_intervals(samples: list[Sample]) -> list[Interval]:
         if dt <= 0:
             continue
         speed = b.speed_mps
-        if speed is None and a.distance_m is not None and b.distance_m is not None:
-            speed = max(0.0, b.distance_m - a.distance_m) / dt
+        if a.distance_m is not None and b.distance_m is not None:
+            rate = max(0.0, b.distance_m - a.distance_m) / dt
+            # A device's smoothed speed lags behind a start from standing; when it still
+            # says "standing" while the distance advances at walking pace, the distance wins.
+            if speed is None or (speed < STOPPED_SPEED_MPS <= rate and dt <= SMART_RECORDING_GAP_S):
+                speed = rate
         # A recorded 0 is kept: a watch that counts no steps while moving is a signal too.
         cadence = b.cadence_spm
         moved = None
