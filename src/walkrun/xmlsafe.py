@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
@@ -218,6 +219,8 @@ class XmlStream:
         self._max_depth = limits.max_depth
         self._max_elements = limits.max_elements
         self._max_text = limits.max_text_chars
+        # The parser looks ``data`` up once; a bound list.append collects text without a Python frame.
+        self.data: Callable[[str], None] = self._text.append
 
     # Hooks for subclasses -----------------------------------------------------
 
@@ -249,9 +252,6 @@ class XmlStream:
             raise ReadError(self.source, f"{self.kind} has more than {limits.max_elements:,} elements; refused")
         if any(len(v) > limits.max_attribute_chars for v in attrib.values()):
             raise ReadError(self.source, f"{self.kind} has an attribute over {limits.max_attribute_chars:,} characters")
-
-    def data(self, text: str) -> None:
-        self._text.append(text)
 
     def end(self, tag: str) -> None:
         parts = self._text
