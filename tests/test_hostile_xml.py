@@ -186,7 +186,9 @@ def test_impossible_cadence_and_heart_rate_are_dropped() -> None:
     assert all(s.cadence_spm is None and s.heart_rate_bpm is None for s in act.samples)
     assert any("impossible cadence" in w for w in act.warnings)
     assert any("impossible heart rate" in w for w in act.warnings)
-    assert classify(act, Preferences()).run_s == 0  # 1.5 m/s: a walk, not 500 spm "running"
+    result = classify(act, Preferences())
+    assert result.run_s == 0  # 1.5 m/s: a walk, not 500 spm "running"
+    assert any("impossible cadence" in w for w in result.warnings)  # the activities list shows what was dropped
 
 
 def test_an_elapsed_time_of_years_is_not_accepted() -> None:
@@ -244,6 +246,15 @@ def test_duplicated_lap_does_not_double_distance_or_moving_time() -> None:
     assert act.moving_s == pytest.approx(600) and act.moving_s <= act.elapsed_s
     assert len(act.samples) == 121
     assert any("lap(s) repeating" in w for w in act.warnings)
+
+
+def test_lap_distances_far_above_the_track_are_not_trusted() -> None:
+    data = tcx([tcx_lap(0, 600)]).replace(
+        b"<DistanceMeters>900.0</DistanceMeters><Intensity>", b"<DistanceMeters>90000</DistanceMeters><Intensity>"
+    )
+    (act,) = TcxReader().read(data, "laps.tcx")
+    assert act.distance_m == pytest.approx(900)
+    assert any("lap distances add up to 90000 m" in w for w in act.warnings)
 
 
 def test_lap_timers_longer_than_the_activity_are_capped() -> None:

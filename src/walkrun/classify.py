@@ -273,6 +273,14 @@ def _longest_brisk(segments: list[Segment]) -> float:
 
 
 def classify(activity: Activity, prefs: Preferences) -> Classification:
+    """What the activity proves; the reader's own warnings (points left out, values corrected) come first."""
+    result = _classify(activity, prefs)
+    if activity.warnings:
+        return result.model_copy(update={"warnings": [*activity.warnings, *result.warnings]})
+    return result
+
+
+def _classify(activity: Activity, prefs: Preferences) -> Classification:
     th = Thresholds.from_preferences(prefs)
     sport = activity.sport.lower()
     intervals = _raw_intervals(activity.samples) if len(activity.samples) >= 2 else []

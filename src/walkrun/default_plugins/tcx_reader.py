@@ -277,15 +277,7 @@ def _activity(act: TcxActivity, index: int, source: str, digest: str) -> Activit
     if end_s <= 0:
         return None  # no duration anywhere: nothing walkrun can use
     moving = _moving(laps, times, speeds, points, end_s, warnings)
-    lap_dist = [lap.distance_m for lap in laps if lap.distance_m is not None]
-    last_dist = next((d for d in reversed(dists) if d is not None), None)
-    distance = sum(lap_dist) if lap_dist else last_dist
-    if distance is not None and last_dist is not None and distance > last_dist * 1.5 + 100:
-        # Lap totals far above the track's own distance: repeated or corrupt laps.
-        warnings.append(
-            f"lap distances add up to {distance:.0f} m but the track covers {last_dist:.0f} m; using the track"
-        )
-        distance = last_dist
+    distance = _distance(laps, dists, warnings)
     samples = [
         Sample(
             t_s=times[i],
@@ -313,6 +305,20 @@ def _activity(act: TcxActivity, index: int, source: str, digest: str) -> Activit
         description=act.texts.get("Notes", ""),
         warnings=warnings,
     )
+
+
+def _distance(laps: list[_LapInfo], dists: list[float | None], warnings: list[str]) -> float | None:
+    """The laps' total distance, unless it is far above what the track itself covers."""
+    lap_dist = [lap.distance_m for lap in laps if lap.distance_m is not None]
+    last_dist = next((d for d in reversed(dists) if d is not None), None)
+    distance = sum(lap_dist) if lap_dist else last_dist
+    if distance is not None and last_dist is not None and distance > last_dist * 1.5 + 100:
+        # Lap totals far above the track's own distance: repeated or corrupt laps.
+        warnings.append(
+            f"lap distances add up to {distance:.0f} m but the track covers {last_dist:.0f} m; using the track"
+        )
+        distance = last_dist
+    return distance
 
 
 def _moving(
