@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from walkrun import samplegen
 from walkrun.classify import classify
@@ -19,6 +21,9 @@ from walkrun.models import AthleteProfile, Preferences
 from walkrun.plugins import make_plugin_manager
 from walkrun.progression import build_plan
 from walkrun.simulate import follow_plan
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import xml_read  # a sibling script in bench/, not a package
 
 
 def best_of(fn: Callable[[], object], runs: int = 5) -> float:
@@ -72,6 +77,9 @@ def main() -> None:
         enc,
         "encode same file",
     )
+
+    # GPX/TCX reading against gpxpy and plain ElementTree (bench/xml_read.py prints its own ratios).
+    xml_read.main()
 
     archive = samplegen.build_archive()
     gen = best_of(samplegen.build_archive, 1)

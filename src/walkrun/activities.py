@@ -51,6 +51,7 @@ class Activity(BaseModel):
     private_note: str = ""
     rpe: float | None = Field(None, description="perceived exertion as the source gives it; never pain")
     feel: float | None = Field(None, description="workout feel as the source gives it; never pain")
+    warnings: list[str] = Field(default_factory=list, description="what the reader left out or corrected, and why")
 
     @field_validator("start_utc")
     @classmethod

@@ -4,6 +4,16 @@ Cadence decides first (steps/min, Tudor-Locke's 100 spm for brisk walking,
 ~140 spm for running); speed is the fallback when a file has no cadence.
 Moving time excludes pauses; the short gaps smart recording leaves are not
 pauses.
+
+Two safety rules shape everything below, because running before the gate and
+false walking evidence are the errors that hurt a healing bone:
+
+* smoothing may turn walking into running, never running into brisk walking:
+  when a piece is in doubt it counts as running and a warning says so;
+* only activities that are on foot are evidence. The sport comes from every
+  signal the file has (sport, sub-sport, device, cadence and speed profile, see
+  :mod:`walkrun.sport_profile`); an activity whose sport is unknown counts as
+  walking only when its cadence says so.
 """
 
 from __future__ import annotations
@@ -17,18 +27,45 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from walkrun.activities import Activity, Sample
 from walkrun.models import Preferences
+from walkrun.sport_profile import (
+    AMBIGUOUS_SPORTS,
+    RUNNING_SPORTS,
+    VEHICLE_SPEED_MPS,
+    WALKING_SPORTS,
+    Footing,
+    Interval,
+    judge_sport,
+)
 
 STOPPED_SPEED_MPS = 0.5
 STOPPED_CADENCE_SPM = 40.0
 SMART_RECORDING_GAP_S = 15.0
 MAX_BRIDGED_GAP_S = 60.0
+# The shortest run block a run-walk plan prescribes. Kept for adherence, which
+# judges prescribed blocks; classify itself never relabels a short run as walking.
 MIN_RUN_BLOCK_S = 30.0
 RUN_DIP_S = 15.0  # a stumble, a kerb or a GPS wobble inside a run is not a walk break
+# One or two samples at run cadence alone in a walk (a hop over a puddle, a
+# cadence glitch) are neither running nor brisk walking: they count as slow walking.
+RUN_SPIKE_S = 5.0
 MAX_BREAK_IN_WALK_S = 60.0
+# Device timer and walkrun's moving time "agree" within this fraction.
+TIMER_AGREEMENT = 0.02
 
-ON_FOOT = {"walking", "hiking", "running", "trail_running", "treadmill_running", "generic", "unknown", "other"}
-WALKING_SPORTS = {"walking", "hiking"}
-RUNNING_SPORTS = {"running", "trail_running", "treadmill_running"}
+ON_FOOT = WALKING_SPORTS | RUNNING_SPORTS | AMBIGUOUS_SPORTS
+
+__all__ = [
+    "MIN_RUN_BLOCK_S",
+    "ON_FOOT",
+    "RUNNING_SPORTS",
+    "WALKING_SPORTS",
+    "Classification",
+    "Motion",
+    "Segment",
+    "Thresholds",
+    "classify",
+    "motion_of",
+]
 
 
 class Motion(StrEnum):
@@ -51,15 +88,20 @@ class Classification(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    moving_s: int = Field(ge=0)
+    moving_s: int = Field(ge=0, description="walkrun's own moving-time estimate from the samples")
     brisk_walk_s: int = Field(ge=0)
     slow_walk_s: int = Field(ge=0)
     longest_brisk_walk_s: int = Field(ge=0)
     run_s: int = Field(ge=0)
     stopped_s: int = Field(ge=0)
-    method: str = Field(description="cadence | speed | summary | not-on-foot")
+    method: str = Field(description="cadence | speed | summary | not-on-foot | unknown-sport")
     segments: list[Segment] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    timer_s: int | None = Field(
+        None, ge=0, description="the file's own timer/moving time (device timer for FIT/TCX), the reference"
+    )
+    moving_note: str = Field("", description="why moving_s differs from timer_s, when it does by more than 2 %")
+    sport_reason: str = Field("", description="which signals decided whether this was on foot")
 
     @property
     def walk_s(self) -> int:
@@ -79,7 +121,8 @@ class Thresholds:
 
     @property
     def fingerprint(self) -> str:
-        text = f"v1|{self.brisk_cadence_spm}|{self.run_cadence_spm}|{self.brisk_speed_mps}|{self.run_speed_mps}"
+        # v2: sport profile, run-safe smoothing and the device timer reference changed the results.
+        text = f"v2|{self.brisk_cadence_spm}|{self.run_cadence_spm}|{self.brisk_speed_mps}|{self.run_speed_mps}"
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -97,25 +140,62 @@ def motion_of(speed: float | None, cadence: float | None, th: Thresholds) -> Mot
     return Motion.BRISK_WALK if speed >= th.brisk_speed_mps else Motion.SLOW_WALK
 
 
-def _intervals(samples: list[Sample], th: Thresholds) -> list[Segment]:
-    """One segment per pair of consecutive samples, labelled from the later one."""
+def _raw_intervals(samples: list[Sample]) -> list[Interval]:
+    """One interval per pair of consecutive samples, described by the later one."""
     pts = sorted(samples, key=lambda s: s.t_s)
-    out: list[Segment] = []
+    out: list[Interval] = []
     for a, b in itertools.pairwise(pts):
         dt = b.t_s - a.t_s
         if dt <= 0:
             continue
         speed = b.speed_mps
-        if speed is None and a.distance_m is not None and b.distance_m is not None:
-            speed = max(0.0, b.distance_m - a.distance_m) / dt
-        kind = motion_of(speed, b.cadence_spm, th)
-        if dt > MAX_BRIDGED_GAP_S:
-            # A long hole in the recording is a pause unless the distance says we kept moving.
-            moved = a.distance_m is not None and b.distance_m is not None and (b.distance_m - a.distance_m) / dt >= 0.5
-            if not moved:
-                kind = Motion.STOPPED
-        out.append(Segment(kind=kind, start_s=a.t_s, duration_s=dt))
+        if a.distance_m is not None and b.distance_m is not None:
+            rate = max(0.0, b.distance_m - a.distance_m) / dt
+            # A device's smoothed speed lags behind a start from standing; when it still
+            # says "standing" while the distance advances at walking pace, the distance wins.
+            if speed is None or (speed < STOPPED_SPEED_MPS <= rate and dt <= SMART_RECORDING_GAP_S):
+                speed = rate
+        # A recorded 0 is kept: a watch that counts no steps while moving is a signal too.
+        cadence = b.cadence_spm
+        moved = None
+        if a.distance_m is not None and b.distance_m is not None:
+            moved = (b.distance_m - a.distance_m) / dt >= STOPPED_SPEED_MPS
+        out.append(Interval(start_s=a.t_s, duration_s=dt, speed_mps=speed, cadence_spm=cadence, moved=moved))
     return out
+
+
+@dataclass
+class _Tally:
+    """Seconds set aside while labelling, for the warnings and the moving-time note."""
+
+    vehicle_s: float = 0.0
+    unknown_s: float = 0.0
+    long_gap_s: float = 0.0
+
+
+def _label(iv: Interval, sport: str, th: Thresholds, tally: _Tally) -> Motion:
+    if iv.duration_s > MAX_BRIDGED_GAP_S and not iv.moved:
+        # A long hole in the recording is a pause unless the distance says we kept moving.
+        tally.long_gap_s += iv.duration_s
+        return Motion.STOPPED
+    cadence = iv.cadence_spm or None
+    if iv.speed_mps is None and cadence is None:
+        # Nothing measured (a heart-rate-only recording): moving by the device's
+        # word, but only a running sport can say how. When in doubt, running.
+        if iv.duration_s > SMART_RECORDING_GAP_S:
+            return Motion.STOPPED
+        tally.unknown_s += iv.duration_s
+        return Motion.RUN if sport in RUNNING_SPORTS else Motion.SLOW_WALK
+    kind = motion_of(iv.speed_mps, cadence, th)
+    if cadence is None and iv.speed_mps is not None:
+        doubtful = (th.brisk_speed_mps + th.run_speed_mps) / 2
+        if sport in RUNNING_SPORTS and kind is Motion.BRISK_WALK and iv.speed_mps >= doubtful:
+            # A slow jog and a fast walk share these speeds; the device said running.
+            return Motion.RUN
+        if iv.speed_mps >= VEHICLE_SPEED_MPS and sport not in RUNNING_SPORTS:
+            tally.vehicle_s += iv.duration_s
+            return Motion.STOPPED
+    return kind
 
 
 def _merge(segments: list[Segment]) -> list[Segment]:
@@ -129,11 +209,14 @@ def _merge(segments: list[Segment]) -> list[Segment]:
     return merged
 
 
-def _smooth(segments: list[Segment]) -> list[Segment]:
-    """Join runs across brief cadence dips first, then count run blips shorter than a jog as walking.
+def _smooth(segments: list[Segment]) -> tuple[list[Segment], float]:
+    """Bridge brief dips inside running as running; calm lone one-off spikes.
 
-    The order matters: dropping short run pieces before bridging would make a
-    run with a 3-second dip vanish into "walking".
+    Never relabels running as brisk walking: a short run between walks stays
+    running (jogging near the run cadence breaks into short pieces). Only a
+    spike of at most ``RUN_SPIKE_S`` with no other running within
+    ``RUN_DIP_S`` becomes slow walking, which is no brisk-walk evidence either.
+    Returns the segments and the seconds of spikes calmed.
     """
     bridged = list(segments)
     for i in range(1, len(bridged) - 1):
@@ -143,13 +226,36 @@ def _smooth(segments: list[Segment]) -> list[Segment]:
         around = all(x.kind is Motion.RUN and x.duration_s >= RUN_DIP_S for x in (prev, nxt))
         if around and s.kind is not Motion.RUN and s.duration_s < RUN_DIP_S:
             bridged[i] = Segment(kind=Motion.RUN, start_s=s.start_s, duration_s=s.duration_s)
-    out = [
-        Segment(kind=Motion.BRISK_WALK, start_s=s.start_s, duration_s=s.duration_s)
-        if s.kind is Motion.RUN and s.duration_s < MIN_RUN_BLOCK_S
-        else s
-        for s in _merge(bridged)
-    ]
-    return _merge(out)
+    merged = _merge(bridged)
+    calmed = 0.0
+    out = []
+    for i, s in enumerate(merged):
+        if s.kind is Motion.RUN and s.duration_s <= RUN_SPIKE_S and _lone(merged, i):
+            calmed += s.duration_s
+            out.append(Segment(kind=Motion.SLOW_WALK, start_s=s.start_s, duration_s=s.duration_s))
+        else:
+            out.append(s)
+    return _merge(out), calmed
+
+
+def _lone(segments: list[Segment], i: int) -> bool:
+    """Walking on both sides, and no other short run piece within ``RUN_DIP_S`` of it.
+
+    Short pieces close together are jogging near the run cadence and stay
+    running; a spike beside a real run block is that block's ragged edge, and
+    the block itself already counts as running.
+    """
+    walks = (Motion.BRISK_WALK, Motion.SLOW_WALK)
+    for step in (-1, 1):
+        j, seen = i + step, 0.0
+        if not 0 <= j < len(segments) or segments[j].kind not in walks:
+            return False
+        while 0 <= j < len(segments) and seen < RUN_DIP_S:
+            if segments[j].kind is Motion.RUN and segments[j].duration_s < MIN_RUN_BLOCK_S:
+                return False
+            seen += segments[j].duration_s
+            j += step
+    return True
 
 
 def _longest_brisk(segments: list[Segment]) -> float:
@@ -167,9 +273,20 @@ def _longest_brisk(segments: list[Segment]) -> float:
 
 
 def classify(activity: Activity, prefs: Preferences) -> Classification:
+    """What the activity proves; the reader's own warnings (points left out, values corrected) come first."""
+    result = _classify(activity, prefs)
+    if activity.warnings:
+        return result.model_copy(update={"warnings": [*activity.warnings, *result.warnings]})
+    return result
+
+
+def _classify(activity: Activity, prefs: Preferences) -> Classification:
     th = Thresholds.from_preferences(prefs)
     sport = activity.sport.lower()
-    if sport not in ON_FOOT:
+    intervals = _raw_intervals(activity.samples) if len(activity.samples) >= 2 else []
+    verdict = judge_sport(activity, intervals)
+    timer = round(activity.moving_s) if activity.moving_s is not None else None
+    if verdict.footing is Footing.NOT_ON_FOOT:
         return Classification(
             moving_s=round(activity.moving_s or activity.elapsed_s),
             brisk_walk_s=0,
@@ -178,33 +295,111 @@ def classify(activity: Activity, prefs: Preferences) -> Classification:
             run_s=0,
             stopped_s=0,
             method="not-on-foot",
+            warnings=[verdict.reason] if verdict.warn else [],
+            timer_s=timer,
+            sport_reason=verdict.reason,
         )
-    if len(activity.samples) < 2:
-        return _from_summary(activity, th)
-    segments = _smooth(_merge(_intervals(activity.samples, th)))
-    total = {kind: sum(s.duration_s for s in segments if s.kind is kind) for kind in Motion}
+    if not intervals:
+        return _from_summary(activity, th, verdict.footing, verdict.reason)
+    tally = _Tally()
+    raw = [Segment(kind=_label(iv, sport, th, tally), start_s=iv.start_s, duration_s=iv.duration_s) for iv in intervals]
+    segments, calmed = _smooth(_merge(raw))
+    if verdict.footing is Footing.RUNS_ONLY:
+        segments = _runs_only(segments)
+        if not any(s.kind is Motion.RUN for s in segments):
+            return _unknown_sport(activity, timer, verdict.reason)
+    total: dict[Motion, float] = {kind: sum(s.duration_s for s in segments if s.kind is kind) for kind in Motion}
+    moving = total[Motion.BRISK_WALK] + total[Motion.SLOW_WALK] + total[Motion.RUN] + tally.vehicle_s
     has_cadence = any(s.cadence_spm for s in activity.samples)
-    warnings = []
-    runs = [s for s in segments if s.kind is Motion.RUN]
-    if runs and sport in WALKING_SPORTS | {"generic", "unknown", "other"}:
-        warnings.append(
-            f"running inside a walk: {len(runs)} block(s), {total[Motion.RUN] / 60:.0f} min at run cadence/speed"
-        )
-    moving = total[Motion.BRISK_WALK] + total[Motion.SLOW_WALK] + total[Motion.RUN]
+    method = "unknown-sport" if verdict.footing is Footing.RUNS_ONLY else "cadence" if has_cadence else "speed"
+    moving_s = round(moving)
     return Classification(
-        moving_s=round(moving),
+        moving_s=moving_s,
         brisk_walk_s=round(total[Motion.BRISK_WALK]),
         slow_walk_s=round(total[Motion.SLOW_WALK]),
         longest_brisk_walk_s=round(_longest_brisk(segments)),
         run_s=round(total[Motion.RUN]),
-        stopped_s=round(total[Motion.STOPPED]),
-        method="cadence" if has_cadence else "speed",
+        stopped_s=round(total[Motion.STOPPED] - tally.vehicle_s),
+        method=method,
         segments=segments,
-        warnings=warnings,
+        warnings=_warnings(sport, segments, total, tally, calmed, verdict.reason if verdict.warn else ""),
+        timer_s=timer,
+        moving_note=_moving_note(moving_s, timer, activity, total[Motion.STOPPED] - tally.vehicle_s, tally),
+        sport_reason=verdict.reason,
     )
 
 
-def _from_summary(activity: Activity, th: Thresholds) -> Classification:
+def _runs_only(segments: list[Segment]) -> list[Segment]:
+    """Unknown sport without cadence: speed cannot tell a walk from a paddle or a swim.
+
+    Walking pace is kept only as slow walking (never brisk evidence); running
+    pace still counts as running, because in doubt it is running.
+    """
+    return _merge(
+        [s.model_copy(update={"kind": Motion.SLOW_WALK}) if s.kind is Motion.BRISK_WALK else s for s in segments]
+    )
+
+
+def _unknown_sport(activity: Activity, timer: int | None, reason: str) -> Classification:
+    """Neither walking nor running can be shown: nothing counts, and the reason is given."""
+    moving = activity.moving_s if activity.moving_s is not None else activity.elapsed_s
+    return Classification(
+        moving_s=round(moving),
+        brisk_walk_s=0,
+        slow_walk_s=0,
+        longest_brisk_walk_s=0,
+        run_s=0,
+        stopped_s=round(max(0.0, activity.elapsed_s - moving)),
+        method="unknown-sport",
+        warnings=[reason],
+        timer_s=timer,
+        sport_reason=reason,
+    )
+
+
+def _warnings(
+    sport: str, segments: list[Segment], total: dict[Motion, float], tally: _Tally, calmed: float, reason: str
+) -> list[str]:
+    out = [reason] if reason else []
+    runs = [s for s in segments if s.kind is Motion.RUN]
+    if runs and sport not in RUNNING_SPORTS:
+        out.append(
+            f"running inside a walk: {len(runs)} block(s), {total[Motion.RUN] / 60:.0f} min at run cadence/speed"
+        )
+    short = [s for s in runs if s.duration_s < MIN_RUN_BLOCK_S]
+    if short:
+        out.append(
+            f"{len(short)} run piece(s) shorter than {MIN_RUN_BLOCK_S:.0f} s "
+            f"({sum(s.duration_s for s in short):.0f} s) counted as running: near the run threshold, "
+            "in doubt it is running"
+        )
+    if calmed:
+        out.append(f"{calmed:.0f} s of one-off run-cadence spikes inside walking counted as slow walking, not brisk")
+    if tally.vehicle_s:
+        out.append(f"{tally.vehicle_s:.0f} s faster than anyone walks or jogs (vehicle?) not counted")
+    if tally.unknown_s:
+        how = "running (the device says running)" if sport in RUNNING_SPORTS else "slow walking (pace unknown)"
+        out.append(f"{tally.unknown_s:.0f} s without speed or cadence counted as {how}")
+    return out
+
+
+def _moving_note(moving_s: int, timer: int | None, activity: Activity, stopped_s: float, tally: _Tally) -> str:
+    """Explain a difference from the file's own timer, so the two figures never look contradictory."""
+    if timer is None or abs(moving_s - timer) <= TIMER_AGREEMENT * max(timer, 1):
+        return ""
+    parts = []
+    if stopped_s - tally.long_gap_s > 0:
+        parts.append(f"{stopped_s - tally.long_gap_s:.0f} s standing still (below {STOPPED_SPEED_MPS} m/s)")
+    if tally.long_gap_s:
+        parts.append(f"{tally.long_gap_s:.0f} s in recording gaps over {MAX_BRIDGED_GAP_S:.0f} s")
+    span = activity.samples[-1].t_s - activity.samples[0].t_s if activity.samples else 0.0
+    if timer > span + 1:
+        parts.append(f"{timer - span:.0f} s of timer time with no samples recorded")
+    why = "; ".join(parts) if parts else "pauses and stops judged from the samples"
+    return f"walkrun counts {moving_s} s moving; the file's timer says {timer} s ({why})"
+
+
+def _from_summary(activity: Activity, th: Thresholds, footing: Footing, reason: str) -> Classification:
     """A manual entry or a file without samples: judge the whole activity by its average speed."""
     moving = activity.moving_s or activity.elapsed_s
     speed = (activity.distance_m / moving) if activity.distance_m and moving else None
@@ -220,6 +415,9 @@ def _from_summary(activity: Activity, th: Thresholds) -> Classification:
         if speed is not None or kind is Motion.RUN
         else ["no distance or samples: pace unknown, not counted as brisk"]
     )
+    if footing is Footing.RUNS_ONLY and kind is not Motion.RUN:
+        timer = round(activity.moving_s) if activity.moving_s is not None else None
+        return _unknown_sport(activity, timer, reason)
     seconds = round(moving)
     return Classification(
         moving_s=seconds,
@@ -231,4 +429,6 @@ def _from_summary(activity: Activity, th: Thresholds) -> Classification:
         method="summary",
         segments=[Segment(kind=kind, start_s=0, duration_s=moving)],
         warnings=warnings,
+        timer_s=round(activity.moving_s) if activity.moving_s is not None else None,
+        sport_reason=reason,
     )

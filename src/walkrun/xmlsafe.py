@@ -11,6 +11,8 @@ from __future__ import annotations
 import codecs
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
 import defusedxml
@@ -18,7 +20,16 @@ import defusedxml.ElementTree as DET
 
 from walkrun.errors import ReadError
 
-__all__ = ["check_xml", "local_name", "parse_xml", "root_element_name", "strip_xml_noise", "xml_text"]
+__all__ = [
+    "XmlLimits",
+    "XmlStream",
+    "check_xml",
+    "local_name",
+    "parse_xml",
+    "root_element_name",
+    "strip_xml_noise",
+    "xml_text",
+]
 
 _UTF8_BOM = codecs.BOM_UTF8
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -161,6 +172,120 @@ def xml_text(data: bytes, source: str) -> str:
     except UnicodeDecodeError as exc:
         raise ReadError(source, f"not valid {encoding} text (byte {exc.start})") from None
     return _XML_DECL_TEXT.sub("", text.lstrip("\ufeff \t\r\n"), count=1)
+
+
+@dataclass(frozen=True)
+class XmlLimits:
+    """Bounds that keep a hostile document from costing unbounded time, memory or stack.
+
+    Real GPX and TCX nest about ten deep; a day of one-second points is a few
+    million elements; no attribute a watch writes is longer than a timestamp.
+    """
+
+    max_depth: int = 64
+    max_elements: int = 20_000_000
+    max_attribute_chars: int = 4096
+    max_text_chars: int = 1_000_000
+
+
+DEFAULT_LIMITS = XmlLimits()
+
+
+class XmlStream:
+    """Streaming ElementTree parse that keeps no tree: memory is bounded by the depth.
+
+    The C parser calls :meth:`start`, :meth:`data` and :meth:`end` as it reads;
+    subclasses receive local names (namespace and prefix dropped) through
+    :meth:`opened` and :meth:`closed`, with ``self.path`` holding the open
+    elements' local names. Building no ``Element`` objects at all is what
+    makes this faster than a plain ``ElementTree`` parse (iterparse builds one
+    per element and then one event per start and end).
+
+    Safety: :func:`check_xml` (defusedxml) runs first and refuses any DTD, the
+    only place entities and external references can be declared, and a DTD
+    cannot follow the root element; depth, element count, attribute and text
+    sizes are bounded here, each refusal one :class:`ReadError` line naming
+    ``kind`` (GPX, TCX).
+    """
+
+    def __init__(self, source: str, kind: str, limits: XmlLimits = DEFAULT_LIMITS) -> None:
+        self.source = source
+        self.kind = kind
+        self.limits = limits
+        self.path: list[str] = []
+        self._names: dict[str, str] = {}
+        self._text: list[str] = []
+        self._count = 0
+        self._max_depth = limits.max_depth
+        self._max_elements = limits.max_elements
+        self._max_text = limits.max_text_chars
+        # The parser looks ``data`` up once; a bound list.append collects text without a Python frame.
+        self.data: Callable[[str], None] = self._text.append
+
+    # Hooks for subclasses -----------------------------------------------------
+
+    def opened(self, name: str, attrib: dict[str, str]) -> None:
+        """An element started; ``self.path[-1] == name``."""
+
+    def closed(self, name: str, text: str) -> None:
+        """An element ended; ``text`` is what it held since its last child (a leaf's value)."""
+
+    # ElementTree target protocol ----------------------------------------------
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        self._count += 1
+        path = self.path
+        if len(path) >= self._max_depth or self._count > self._max_elements or attrib:
+            self._bounds(attrib)
+        name = self._names.get(tag)
+        if name is None:
+            name = self._names[tag] = local_name(tag)
+        path.append(name)
+        self._text.clear()
+        self.opened(name, attrib)
+
+    def _bounds(self, attrib: dict[str, str]) -> None:
+        limits = self.limits
+        if len(self.path) >= limits.max_depth:
+            raise ReadError(self.source, f"{self.kind} nests elements more than {limits.max_depth} deep; refused")
+        if self._count > limits.max_elements:
+            raise ReadError(self.source, f"{self.kind} has more than {limits.max_elements:,} elements; refused")
+        if any(len(v) > limits.max_attribute_chars for v in attrib.values()):
+            raise ReadError(self.source, f"{self.kind} has an attribute over {limits.max_attribute_chars:,} characters")
+
+    def end(self, tag: str) -> None:
+        parts = self._text
+        text = (parts[0] if len(parts) == 1 else "".join(parts)) if parts else ""
+        parts.clear()
+        if len(text) > self._max_text:
+            raise ReadError(self.source, f"{self.kind} has a text over {self._max_text:,} characters; refused")
+        self.closed(self.path[-1], text)
+        self.path.pop()
+
+    def close(self) -> None:
+        return None
+
+    def run(self, data: bytes) -> None:
+        """Check the prolog, then stream the whole document through this handler."""
+        check_xml(data, self.source)
+        data = strip_xml_noise(data)
+        parser = ET.XMLParser(target=self)
+        try:
+            for offset in range(0, len(data), _FEED_BYTES):
+                parser.feed(data[offset : offset + _FEED_BYTES])
+            parser.close()
+        except ET.ParseError as exc:
+            raise ReadError(self.source, f"{self.kind} is cut off or not well-formed XML ({_where(exc)})") from None
+        except LookupError as exc:
+            raise ReadError(self.source, f"unknown XML encoding ({exc})") from None
+        except RecursionError:
+            raise ReadError(self.source, f"{self.kind} nests elements too deep; refused") from None
+
+
+def _where(exc: ET.ParseError) -> str:
+    line, column = getattr(exc, "position", (0, 0))
+    reason = str(exc).split(":")[0].strip() or "parse error"
+    return f"{reason} at line {line}, column {column + 1}"
 
 
 def _refusal(exc: Exception) -> str:

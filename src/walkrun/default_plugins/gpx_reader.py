@@ -1,38 +1,39 @@
-"""GPX tracks (Strava, Garmin Connect, phone apps) read with gpxpy.
+"""GPX tracks (Strava, Garmin Connect, phone apps), streamed with ElementTree iterparse.
 
 GPX carries no summary: durations, moving time and speed are derived from
-the track points here. Files pass :func:`walkrun.xmlsafe.check_xml` first,
-because gpxpy parses with whatever XML library is installed (lxml when
-present, which expands entities) and has no option to refuse DTDs.
+the track points here. The document is streamed (no tree is kept, so a file's
+size does not decide memory) behind defusedxml, which refuses DTDs, entities
+and external references; nesting depth and element count are bounded.
+Heart rate, cadence and speed are read from any extension element whatever
+its namespace prefix (Garmin's ``gpxtpx:``, ``ns3:``, Polar's default
+namespace, bare ``<heartrate>``), over several extension blocks per point.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-import math
 from collections.abc import Callable
-from typing import Any, ClassVar
-
-import gpxpy
-import gpxpy.gpx
-from pydantic import ValidationError
+from dataclasses import dataclass, field
+from typing import ClassVar
 
 from walkrun.activities import Activity, Sample
 from walkrun.default_plugins._trackmath import (
-    as_utc,
+    TrackPoint,
+    clean_points,
     content_hash,
-    haversine_m,
     is_foot_sport,
     moving_seconds,
+    parse_number,
+    parse_time,
     smoothed_speeds,
 )
 from walkrun.errors import NotAnActivityError, ReadError
 from walkrun.hookspecs import hookimpl
 from walkrun.readers import Reader
-from walkrun.xmlsafe import check_xml, local_name, root_element_name, xml_text
+from walkrun.xmlsafe import XmlStream, check_xml, root_element_name
 
-__all__ = ["GpxReader", "looks_like_gpx", "register_readers", "sport_from_type"]
+__all__ = ["GpxDocument", "GpxReader", "GpxTrack", "looks_like_gpx", "parse_gpx", "register_readers", "sport_from_type"]
 
 # Strava's older GPX exports write its numeric activity type; 9 (Run) is seen in
 # real exports, the others follow Strava's legacy activity-type numbering.
@@ -53,6 +54,8 @@ TYPE_WORDS: dict[str, str] = {
 HEART_RATE_TAGS = frozenset({"hr", "heartrate"})
 CADENCE_TAGS = frozenset({"cad", "cadence"})
 SPEED_TAGS = frozenset({"speed"})
+TRACK_TEXT = frozenset({"name", "type", "desc", "cmt"})
+MAX_TEXT_CHARS = 500
 
 
 def looks_like_gpx(head: bytes) -> bool:
@@ -70,11 +73,147 @@ def sport_from_type(value: str | None) -> str:
     return TYPE_WORDS.get(text, text)
 
 
+@dataclass
+class GpxTrack:
+    """One ``<trk>`` as recorded: cadence as the file gives it (strides/min on foot)."""
+
+    position: int
+    texts: dict[str, str] = field(default_factory=dict)
+    points: list[TrackPoint] = field(default_factory=list)
+    utc_offset_s: int | None = None
+    untimed: int = 0  # points without a readable time
+    unreadable: int = 0  # points whose position is not a number
+
+
+@dataclass
+class GpxDocument:
+    creator: str | None
+    tracks: list[GpxTrack]
+
+
+@dataclass
+class _Draft:
+    """A ``<trkpt>`` being read: raw texts, filled in as its children end."""
+
+    lat: str | None
+    lon: str | None
+    segment: int
+    time: str | None = None
+    ele: str | None = None
+    speed: str | None = None
+    values: dict[str, str] = field(default_factory=dict)
+
+
+class _GpxStream(XmlStream):
+    """Collects tracks and their points as the parser reads (depth: gpx 1, trk 2, trkseg 3, trkpt 4)."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(source, "GPX")
+        self.creator: str | None = None
+        self.tracks: list[GpxTrack] = []
+        self.track: GpxTrack | None = None
+        self.draft: _Draft | None = None
+        self.segment = 0
+
+    def opened(self, name: str, attrib: dict[str, str]) -> None:
+        depth = len(self.path)
+        if depth == 4:
+            if name == "trkpt" and self.track is not None:
+                self.draft = _Draft(attrib.get("lat"), attrib.get("lon"), self.segment)
+        elif depth == 3:
+            if name == "trkseg" and self.track is not None:
+                self.segment += 1
+        elif depth == 2:
+            if name == "trk":
+                self.track = GpxTrack(position=len(self.tracks))
+                self.segment = 0
+        elif depth == 1:
+            self.creator = attrib.get("creator")
+
+    def closed(self, name: str, text: str) -> None:
+        depth = len(self.path)
+        draft = self.draft
+        if draft is not None:
+            if depth >= 5:
+                if text:
+                    _read_point_child(draft, name, text, depth)
+            elif depth == 4:
+                _finish_point(draft, self.track)
+                self.draft = None
+            return
+        track = self.track
+        if track is None:
+            return
+        if depth == 3 and name in TRACK_TEXT and text:
+            track.texts.setdefault(name, text.strip()[:MAX_TEXT_CHARS])
+        elif depth == 2 and name == "trk":
+            self.tracks.append(track)
+            self.track = None
+
+
+def parse_gpx(data: bytes, source: str) -> GpxDocument:
+    """Stream a GPX document into its tracks' raw points (no judgement beyond parsing)."""
+    check_xml(data, source)  # a DTD is refused before anything else is judged
+    root = root_element_name(data[:4096])
+    if root != "gpx":
+        raise ReadError(source, f"XML root element is <{root}>, not <gpx>" if root else "not a GPX document")
+    stream = _GpxStream(source)
+    stream.run(data)
+    return GpxDocument(creator=stream.creator, tracks=stream.tracks)
+
+
+def _read_point_child(draft: _Draft, name: str, text: str, depth: int) -> None:
+    if depth == 5:
+        if name == "time":
+            draft.time = text
+        elif name == "ele":
+            draft.ele = text
+        elif name == "speed":
+            draft.speed = text  # GPX 1.0 puts speed on the point itself
+        return
+    # Anything deeper sits in <extensions>; the first value of each kind wins.
+    key = name.lower()
+    if key in HEART_RATE_TAGS:
+        draft.values.setdefault("hr", text)
+    elif key in CADENCE_TAGS:
+        draft.values.setdefault("cad", text)
+    elif key in SPEED_TAGS:
+        draft.values.setdefault("speed", text)
+
+
+def _finish_point(draft: _Draft, track: GpxTrack | None) -> None:
+    if track is None:
+        return
+    moment = parse_time(draft.time)
+    if moment is None:
+        track.untimed += 1
+        return
+    if not track.points and track.utc_offset_s is None:
+        offset = moment.utcoffset()
+        track.utc_offset_s = int(offset.total_seconds()) if offset else None
+    lat, lon = parse_number(draft.lat), parse_number(draft.lon)
+    if lat is None or lon is None:
+        track.unreadable += 1
+    speed = parse_number(draft.speed)
+    track.points.append(
+        TrackPoint(
+            t=moment.timestamp(),
+            lat=lat,
+            lon=lon,
+            ele=parse_number(draft.ele),
+            heart_rate=parse_number(draft.values.get("hr")),
+            cadence_spm=parse_number(draft.values.get("cad")),
+            speed_mps=speed if speed is not None else parse_number(draft.values.get("speed")),
+            segment=draft.segment,
+        )
+    )
+
+
 class GpxReader(Reader):
     """One activity per GPX track that has timestamps."""
 
     name: ClassVar[str] = "gpx"
-    description: ClassVar[str] = "GPX tracks with times (gpxpy, Garmin TrackPointExtension heart rate/cadence)"
+    description: ClassVar[str] = "GPX tracks with times (Garmin TrackPointExtension and other heart rate/cadence)"
     extensions: ClassVar[tuple[str, ...]] = (".gpx",)
 
     @classmethod
@@ -82,28 +221,13 @@ class GpxReader(Reader):
         return looks_like_gpx(head)
 
     def read(self, data: bytes, source: str) -> list[Activity]:
-        root = root_element_name(data[:4096])
-        if root != "gpx":
-            raise ReadError(source, f"XML root element is <{root}>, not <gpx>" if root else "not a GPX document")
-        check_xml(data, source)
-        text = xml_text(data, source)
-        try:
-            gpx = gpxpy.parse(text)
-        except Exception as exc:
-            # gpxpy raises GPXException for most problems but lets ValueError and
-            # friends through for odd values; every one of them means "unreadable".
-            raise ReadError(source, f"GPX could not be parsed: {_one_line(exc)}") from None
+        doc = parse_gpx(data, source)
         digest = content_hash(data)
-        device = (gpx.creator or "").strip() or None
+        device = (doc.creator or "").strip() or None
         activities: list[Activity] = []
         untimed = 0
-        for position, track in enumerate(gpx.tracks):
-            try:
-                activity = _track_activity(track, position, source, digest, device)
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"])
-                raise ReadError(source, f"GPX track {position + 1} has out-of-range values ({where})") from None
+        for track in doc.tracks:
+            activity = _track_activity(track, source, digest, device)
             if activity is None:
                 untimed += 1
             else:
@@ -124,80 +248,72 @@ def register_readers(register: Callable[[type[Reader]], None]) -> None:
     register(GpxReader)
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
-
-
-def _track_activity(
-    track: gpxpy.gpx.GPXTrack, position: int, source: str, digest: str, device: str | None
-) -> Activity | None:
-    points: list[tuple[dt.datetime, Any]] = []
-    breaks: set[int] = set()
-    for segment in track.segments:
-        timed = [(as_utc(p.time), p) for p in segment.points if p.time is not None]
-        if not timed:
-            continue
-        if points:
-            breaks.add(len(points))  # a new segment means the recording was paused
-        points.extend(timed)
-    if not points:
-        return None
-    start = points[0][0]
-    # Fix reversed or repeated clocks so times never run backwards.
-    times = [max(0.0, (t - start).total_seconds()) for t, _ in points]
-    for i in range(1, len(times)):
-        times[i] = max(times[i], times[i - 1])
-    if times[-1] <= 0:
+def _track_activity(track: GpxTrack, source: str, digest: str, device: str | None) -> Activity | None:
+    sport = sport_from_type(track.texts.get("type"))
+    if is_foot_sport(sport):
+        # Garmin's TrackPointExtension <cad> and Strava's GPX export count one
+        # foot (strides/min, like FIT); walkrun stores steps/min. Cycling
+        # cadence is pedal rpm and is kept as given.
+        for p in track.points:
+            if p.cadence_spm is not None:
+                p.cadence_spm *= 2
+    cleaned = clean_points(track.points)
+    points = cleaned.points
+    if len(points) < 2:
         return None  # one instant (a single point, or a GPS that wrote a placeholder time)
-
-    dists: list[float | None] = []
-    total = 0.0
-    for i, (_, point) in enumerate(points):
-        if i and i not in breaks:
-            prev = points[i - 1][1]
-            total += haversine_m(prev.latitude, prev.longitude, point.latitude, point.longitude)
-        dists.append(total)
+    warnings = list(cleaned.warnings)
+    if track.untimed:
+        warnings.append(f"{track.untimed} point(s) without a readable time left out")
+    if track.unreadable:
+        warnings.append(f"{track.unreadable} point(s) whose position is not a number: position ignored")
+    t0 = points[0].t
+    times = [p.t - t0 for p in points]
+    breaks = {i for i in range(1, len(points)) if points[i].segment != points[i - 1].segment}
+    dists = _distances(points, cleaned.steps_m, breaks)
     derived = _speeds_by_segment(times, dists, breaks)
-
-    sport = sport_from_type(getattr(track, "type", None))
-    foot = is_foot_sport(sport)
-    speeds: list[float | None] = []
-    samples = []
-    for i, (_, point) in enumerate(points):
-        ext = _extension_values(point.extensions)
-        speed = _first_present(_non_negative(point.speed), ext.get("speed"), derived[i])
-        cadence = ext.get("cadence")
-        if cadence is not None and foot:
-            # Garmin's TrackPointExtension <cad> and Strava's GPX export count one
-            # foot (strides/min, like FIT); walkrun stores steps/min. Cycling
-            # cadence is pedal rpm and is kept as given.
-            cadence *= 2
-        rate = ext.get("heart_rate")
-        speeds.append(speed)
-        samples.append(
-            Sample(
-                t_s=times[i],
-                speed_mps=speed,
-                cadence_spm=cadence,
-                heart_rate_bpm=round(rate) if rate is not None else None,
-                distance_m=dists[i],
-            )
+    speeds = [p.speed_mps if p.speed_mps is not None else derived[i] for i, p in enumerate(points)]
+    samples = [
+        Sample(
+            t_s=times[i],
+            speed_mps=speeds[i],
+            cadence_spm=p.cadence_spm,
+            heart_rate_bpm=round(p.heart_rate) if p.heart_rate is not None else None,
+            distance_m=dists[i],
         )
+        for i, p in enumerate(points)
+    ]
+    total = next((d for d in reversed(dists) if d is not None), 0.0)
     return Activity(
         source=source,
         content_hash=digest,
-        index=position,
+        index=track.position,
         sport=sport,
-        start_utc=start,
-        utc_offset_s=_utc_offset(points[0][1].time),
+        start_utc=dt.datetime.fromtimestamp(t0, dt.UTC),
+        utc_offset_s=track.utc_offset_s,
         elapsed_s=times[-1],
-        moving_s=moving_seconds(times, speeds, frozenset(breaks)),
+        moving_s=min(times[-1], moving_seconds(times, speeds, frozenset(breaks))),
         distance_m=total,
         samples=samples,
         device=device,
-        name=(track.name or "").strip(),
-        description=(track.description or track.comment or "").strip(),
+        name=track.texts.get("name", ""),
+        description=track.texts.get("desc") or track.texts.get("cmt") or "",
+        warnings=warnings,
     )
+
+
+def _distances(points: list[TrackPoint], steps: list[float | None], breaks: set[int]) -> list[float | None]:
+    """Cumulative distance over positions; a pause or an impossible jump adds nothing."""
+    out: list[float | None] = []
+    total = 0.0
+    seen = False
+    for i, p in enumerate(points):
+        step = steps[i]
+        if step is not None and i not in breaks:
+            total += step
+        if p.lat is not None:
+            seen = True
+        out.append(total if seen else None)
+    return out
 
 
 def _speeds_by_segment(times: list[float], dists: list[float | None], breaks: set[int]) -> list[float | None]:
@@ -207,61 +323,3 @@ def _speeds_by_segment(times: list[float], dists: list[float | None], breaks: se
     for lo, hi in itertools.pairwise(bounds):
         out.extend(smoothed_speeds(times[lo:hi], dists[lo:hi]))
     return out
-
-
-def _utc_offset(value: dt.datetime | None) -> int | None:
-    """GPX times are UTC by the schema; a few writers use local times with an offset."""
-    if value is None or value.tzinfo is None:
-        return None
-    offset = value.utcoffset()
-    if offset is None or not offset:
-        return None
-    return int(offset.total_seconds())
-
-
-def _extension_values(extensions: list[Any]) -> dict[str, float]:
-    """Heart rate, cadence and speed from any extension element, whatever its namespace.
-
-    Garmin's TrackPointExtension (v1/v2, ``gpxtpx:`` prefix) is the common case;
-    some apps write ``<heartrate>``/``<cadence>`` without a namespace.
-    """
-    found: dict[str, float] = {}
-    for element in extensions:
-        for node in element.iter():
-            if not isinstance(node.tag, str):
-                continue  # comments under lxml
-            tag = local_name(node.tag).lower()
-            key = (
-                "heart_rate"
-                if tag in HEART_RATE_TAGS
-                else "cadence"
-                if tag in CADENCE_TAGS
-                else "speed"
-                if tag in SPEED_TAGS
-                else None
-            )
-            if key is None or key in found:
-                continue
-            value = _non_negative(_to_float(node.text))
-            if value is not None:
-                found[key] = value
-    return found
-
-
-def _to_float(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        return float(text.strip())
-    except ValueError:
-        return None
-
-
-def _first_present(*values: float | None) -> float | None:
-    return next((v for v in values if v is not None), None)
-
-
-def _non_negative(value: float | None) -> float | None:
-    if value is None or not math.isfinite(value) or value < 0:
-        return None
-    return float(value)

@@ -1,41 +1,45 @@
-"""TCX (Garmin Training Center) activities, parsed with defusedxml's ElementTree.
+"""TCX (Garmin Training Center) activities, streamed with ElementTree iterparse.
 
 Elements are matched by local name, so both the default-namespace style
 (``<TPX xmlns="...ActivityExtension/v2">``) and the prefixed style
 (``<ns3:TPX>``) read the same. TCX's ``Sport`` has only Running, Biking and
-Other; walks are exported as Other.
+Other; walks are exported as Other. The document is streamed behind
+defusedxml (no DTDs or entities), with bounded depth and element count.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import ClassVar
-from xml.etree.ElementTree import Element
-
-from pydantic import ValidationError
 
 from walkrun.activities import Activity, Lap, Sample
 from walkrun.default_plugins._trackmath import (
-    as_utc,
+    MAX_ELAPSED_S,
+    MAX_TIME_GAP_S,
+    TrackPoint,
+    clean_points,
     content_hash,
-    haversine_m,
     is_foot_sport,
     moving_seconds,
+    parse_number,
+    parse_time,
     smoothed_speeds,
 )
 from walkrun.errors import NotAnActivityError, ReadError
 from walkrun.hookspecs import hookimpl
 from walkrun.readers import Reader
-from walkrun.xmlsafe import local_name, parse_xml, root_element_name
+from walkrun.xmlsafe import XmlStream, check_xml, root_element_name
 
-__all__ = ["TcxReader", "looks_like_tcx", "parse_tcx_time", "register_readers"]
+__all__ = ["TcxActivity", "TcxReader", "looks_like_tcx", "parse_tcx", "parse_tcx_time", "register_readers"]
 
 ROOT = "TrainingCenterDatabase"
 SPORTS: dict[str, str] = {"running": "running", "biking": "cycling", "other": "other"}
 INTENSITIES: dict[str, str] = {"active": "active", "resting": "rest"}
+POINT_NUMBERS = frozenset({"DistanceMeters", "Cadence", "LatitudeDegrees", "LongitudeDegrees", "AltitudeMeters"})
+LAP_VALUES = frozenset({"TotalTimeSeconds", "DistanceMeters", "Intensity"})
+MAX_TEXT_CHARS = 500
 
 
 def looks_like_tcx(head: bytes) -> bool:
@@ -45,12 +49,94 @@ def looks_like_tcx(head: bytes) -> bool:
 
 def parse_tcx_time(text: str | None) -> dt.datetime | None:
     """``xsd:dateTime`` with or without fractions, ``Z`` or an offset; None when unreadable."""
-    if not text:
-        return None
-    try:
-        return dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
+    return parse_time(text)
+
+
+@dataclass
+class _RawLap:
+    start: str | None
+    values: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class TcxActivity:
+    """One ``<Activity>`` as recorded: raw laps and raw points (cadence as the file gives it)."""
+
+    sport_text: str
+    texts: dict[str, str] = field(default_factory=dict)
+    laps: list[_RawLap] = field(default_factory=list)
+    points: list[dict[str, str]] = field(default_factory=list)
+
+
+class _TcxStream(XmlStream):
+    """Collects activities, laps and points; depths are counted from the open ``<Activity>``."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(source, "TCX")
+        self.activities: list[TcxActivity] = []
+        self.act: TcxActivity | None = None
+        self.base = 0
+        self.point: dict[str, str] | None = None
+        self.track = 0
+
+    def opened(self, name: str, attrib: dict[str, str]) -> None:
+        act = self.act
+        if act is None:
+            if name == "Activity":
+                self.act, self.base, self.track = TcxActivity((attrib.get("Sport") or "").strip()), len(self.path), 0
+            return
+        rel = len(self.path) - self.base
+        if rel == 3 and name == "Trackpoint":
+            self.point = {"track": str(self.track)}
+        elif rel == 2 and name == "Track":
+            self.track += 1
+        elif rel == 1 and name == "Lap":
+            act.laps.append(_RawLap(attrib.get("StartTime")))
+
+    def closed(self, name: str, text: str) -> None:
+        act = self.act
+        if act is None:
+            return
+        rel = len(self.path) - self.base
+        point = self.point
+        if point is not None:
+            if rel >= 4:
+                if text:
+                    _point_value(point, name, self.path[-2], text)
+            elif rel == 3:
+                act.points.append(point)
+                self.point = None
+        elif rel == 2:
+            parent = self.path[-2]
+            if name in LAP_VALUES and parent == "Lap" and text and act.laps:
+                act.laps[-1].values.setdefault(name, text.strip())
+            elif name == "Name" and parent == "Creator" and text:
+                act.texts.setdefault("Creator", text.strip()[:MAX_TEXT_CHARS])
+        elif rel == 1 and name in ("Id", "Notes") and text:
+            act.texts.setdefault(name, text.strip()[:MAX_TEXT_CHARS])
+        elif rel == 0:
+            self.activities.append(act)
+            self.act = None
+
+
+def parse_tcx(data: bytes, source: str) -> list[TcxActivity]:
+    """Stream a TCX document into its activities (no judgement beyond parsing)."""
+    check_xml(data, source)  # a DTD is refused before anything else is judged
+    root = root_element_name(data[:4096])
+    if root != ROOT:
+        raise ReadError(source, f"XML root element is <{root}>, not <{ROOT}>" if root else "not a TCX document")
+    stream = _TcxStream(source)
+    stream.run(data)
+    return stream.activities
+
+
+def _point_value(point: dict[str, str], name: str, parent: str, text: str) -> None:
+    if name == "Time" or name in POINT_NUMBERS:
+        point.setdefault(name, text)
+    elif name == "Value" and parent == "HeartRateBpm":
+        point.setdefault("HeartRate", text)
+    elif name in ("Speed", "RunCadence") and parent == "TPX":
+        point.setdefault(name, text)  # several extension blocks: the first value wins
 
 
 class TcxReader(Reader):
@@ -65,24 +151,16 @@ class TcxReader(Reader):
         return looks_like_tcx(head)
 
     def read(self, data: bytes, source: str) -> list[Activity]:
-        root = parse_xml(data, source)
-        if local_name(root.tag) != ROOT:
-            raise ReadError(source, f"XML root element is <{local_name(root.tag)}>, not <{ROOT}>")
+        raw = parse_tcx(data, source)
         digest = content_hash(data)
-        elements = [el for el in root.iter() if local_name(el.tag) == "Activity"]
         activities = []
-        for index, element in enumerate(elements):
-            try:
-                activity = _activity(element, index, source, digest)
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"])
-                raise ReadError(source, f"TCX activity {index + 1} has out-of-range values ({where})") from None
+        for index, act in enumerate(raw):
+            activity = _activity(act, index, source, digest)
             if activity is not None:
                 activities.append(activity)
         if activities:
             return activities
-        if elements:
+        if raw:
             raise NotAnActivityError(source, "TCX activities have no times; walkrun needs them to measure durations")
         raise NotAnActivityError(source, "TCX has no activities (only courses or workouts)")
 
@@ -92,228 +170,213 @@ def register_readers(register: Callable[[type[Reader]], None]) -> None:
     register(TcxReader)
 
 
-# --- element helpers -----------------------------------------------------------
-
-
-def _children(element: Element, name: str) -> Iterator[Element]:
-    return (child for child in element if local_name(child.tag) == name)
-
-
-def _child(element: Element | None, *path: str) -> Element | None:
-    for name in path:
-        if element is None:
-            return None
-        element = next(_children(element, name), None)
-    return element
-
-
-def _text(element: Element | None, *path: str) -> str | None:
-    found = _child(element, *path)
-    if found is None or found.text is None:
-        return None
-    return found.text.strip() or None
-
-
-def _number(element: Element | None, *path: str) -> float | None:
-    text = _text(element, *path)
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) and value >= 0 else None
-
-
-def _signed(element: Element | None, *path: str) -> float | None:
-    text = _text(element, *path)
-    try:
-        value = float(text) if text is not None else None
-    except ValueError:
-        return None
-    return value if value is not None and math.isfinite(value) else None
-
-
-def _extension(element: Element, name: str) -> float | None:
-    """A value from the ActivityExtension ``TPX`` block, prefixed or not."""
-    extensions = _child(element, "Extensions")
-    if extensions is None:
-        return None
-    for node in extensions.iter():
-        if local_name(node.tag) == "TPX":
-            return _number(node, name)
-    return None
-
-
 # --- activity ----------------------------------------------------------------
 
 
-@dataclass
-class _Point:
-    time: dt.datetime
-    distance: float | None
-    heart_rate: float | None
-    cadence: float | None
-    run_cadence: float | None
-    speed: float | None
-    lat: float | None
-    lon: float | None
-    new_track: bool
-
-
-def _activity(element: Element, index: int, source: str, digest: str) -> Activity | None:
-    sport_text = (element.get("Sport") or "").strip().lower()
-    sport = SPORTS.get(sport_text, sport_text or "unknown")
-    laps = list(_children(element, "Lap"))
-    points = _points(laps)
-    id_time = parse_tcx_time(_text(element, "Id"))
-    lap_starts = [parse_tcx_time(lap.get("StartTime")) for lap in laps]
-    candidates = [t for t in (id_time, *lap_starts) if t is not None]
-    if points:
-        candidates.append(points[0].time)
-    if not candidates:
-        return None
-    start = as_utc(id_time or next((t for t in lap_starts if t is not None), None) or candidates[0])
-    times = [max(0.0, (as_utc(p.time) - start).total_seconds()) for p in points]
-
-    file_dists = [p.distance for p in points]
-    # Files without DistanceMeters (some phone apps) still have positions.
-    dists = file_dists if any(d is not None for d in file_dists) else _position_distances(points)
-    derived = smoothed_speeds(times, dists)
-    foot = is_foot_sport(sport)
-    speeds: list[float | None] = []
-    samples = []
-    for i, point in enumerate(points):
-        speed = point.speed if point.speed is not None else derived[i]
-        if point.run_cadence is not None:
-            cadence: float | None = 2 * point.run_cadence  # RunCadence counts one foot (strides/min)
-        elif point.cadence is not None:
+def _track_points(act: TcxActivity, foot: bool) -> tuple[list[TrackPoint], int]:
+    points = []
+    untimed = 0
+    for raw in act.points:
+        moment = parse_time(raw.get("Time"))
+        if moment is None:
+            untimed += 1
+            continue
+        run_cadence = parse_number(raw.get("RunCadence"))
+        cadence = parse_number(raw.get("Cadence"))
+        if run_cadence is not None:
+            steps: float | None = 2 * run_cadence  # RunCadence counts one foot (strides/min)
+        elif cadence is not None:
             # Trackpoint <Cadence> is pedal rpm on bikes; on foot devices write strides.
-            cadence = 2 * point.cadence if foot else point.cadence
+            steps = 2 * cadence if foot else cadence
         else:
-            cadence = None
-        speeds.append(speed)
-        samples.append(
-            Sample(
-                t_s=times[i],
-                speed_mps=speed,
-                cadence_spm=cadence,
-                heart_rate_bpm=round(point.heart_rate) if point.heart_rate is not None else None,
-                distance_m=dists[i],
+            steps = None
+        points.append(
+            TrackPoint(
+                t=moment.timestamp(),
+                lat=parse_number(raw.get("LatitudeDegrees")),
+                lon=parse_number(raw.get("LongitudeDegrees")),
+                ele=parse_number(raw.get("AltitudeMeters")),
+                heart_rate=parse_number(raw.get("HeartRate")),
+                cadence_spm=steps,
+                speed_mps=parse_number(raw.get("Speed")),
+                distance_m=parse_number(raw.get("DistanceMeters")),
+                segment=int(raw["track"]),
             )
         )
+    return points, untimed
 
-    lap_timer = [_number(lap, "TotalTimeSeconds") for lap in laps]
-    lap_dist = [_number(lap, "DistanceMeters") for lap in laps]
+
+@dataclass
+class _LapInfo:
+    start: float | None  # POSIX seconds
+    timer_s: float | None
+    distance_m: float | None
+    intensity: str | None
+
+
+def _lap_infos(act: TcxActivity, warnings: list[str]) -> list[_LapInfo]:
+    """Laps with readable, plausible values; a lap repeated with the same start and timer counts once."""
+    seen: set[tuple[float | None, float | None]] = set()
+    out = []
+    dropped = 0
+    for lap in act.laps:
+        start = parse_time(lap.start)
+        timer = parse_number(lap.values.get("TotalTimeSeconds"))
+        if timer is not None and not 0 <= timer <= MAX_ELAPSED_S:
+            warnings.append(f"a lap timer of {timer:.0f} s is impossible and was ignored")
+            timer = None
+        dist = parse_number(lap.values.get("DistanceMeters"))
+        if dist is not None and not 0 <= dist <= 1e7:
+            dist = None
+        key = (start.timestamp() if start else None, timer)
+        if start is not None and key in seen:
+            dropped += 1
+            continue
+        seen.add(key)
+        intensity = lap.values.get("Intensity")
+        out.append(_LapInfo(key[0], timer, dist, intensity.lower() if intensity else None))
+    if dropped:
+        warnings.append(f"{dropped} lap(s) repeating an earlier lap left out (distance and time counted once)")
+    return out
+
+
+def _start_time(act: TcxActivity, laps: list[_LapInfo], points: list[TrackPoint]) -> float | None:
+    """The activity's start: Id, first lap or first point, ignoring a date far from the recording."""
+    id_time = parse_time(act.texts.get("Id"))
+    candidates = [id_time.timestamp()] if id_time else []
+    candidates += [lap.start for lap in laps if lap.start is not None]
+    if points:
+        first = points[0].t
+        near = [c for c in candidates if abs(c - first) <= MAX_TIME_GAP_S]
+        return min([*near, first])
+    return candidates[0] if candidates else None
+
+
+def _activity(act: TcxActivity, index: int, source: str, digest: str) -> Activity | None:
+    sport_text = act.sport_text.lower()
+    sport = SPORTS.get(sport_text, sport_text or "unknown")
+    raw_points, untimed = _track_points(act, is_foot_sport(sport))
+    cleaned = clean_points(raw_points)
+    points = cleaned.points
+    warnings = list(cleaned.warnings)
+    if untimed:
+        warnings.append(f"{untimed} point(s) without a readable time left out")
+    laps = _lap_infos(act, warnings)
+    t0 = _start_time(act, laps, points)
+    if t0 is None:
+        return None
+    times = [max(0.0, p.t - t0) for p in points]
+    dists = _distances(points, cleaned.steps_m)
+    derived = smoothed_speeds(times, dists)
+    speeds = [p.speed_mps if p.speed_mps is not None else derived[i] for i, p in enumerate(points)]
     end_s = times[-1] if times else 0.0
-    for lap_start, timer in zip(lap_starts, lap_timer, strict=True):
-        if lap_start is not None and timer is not None:
-            end_s = max(end_s, (as_utc(lap_start) - start).total_seconds() + timer)
+    for lap in laps:
+        # A lap's timer can outlast its last point; a lap dated far away says nothing.
+        if lap.start is not None and lap.timer_s is not None and 0 <= lap.start - t0 <= MAX_ELAPSED_S:
+            end_s = max(end_s, lap.start - t0 + lap.timer_s)
     if end_s <= 0:
         return None  # no duration anywhere: nothing walkrun can use
-
-    if laps and all(t is not None for t in lap_timer):
-        # TotalTimeSeconds is the device's timer time, which excludes pauses.
-        moving: float | None = sum(t for t in lap_timer if t is not None)
-    elif times:
-        breaks = frozenset(i for i, p in enumerate(points) if p.new_track and i)
-        moving = moving_seconds(times, speeds, breaks)
-    else:
-        moving = None
-    if any(d is not None for d in lap_dist):
-        distance: float | None = sum(d for d in lap_dist if d is not None)
-    else:
-        distance = next((d for d in reversed(dists) if d is not None), None)
-
+    moving = _moving(laps, times, speeds, points, end_s, warnings)
+    distance = _distance(laps, dists, warnings)
+    samples = [
+        Sample(
+            t_s=times[i],
+            speed_mps=speeds[i],
+            cadence_spm=p.cadence_spm,
+            heart_rate_bpm=round(p.heart_rate) if p.heart_rate is not None else None,
+            distance_m=dists[i],
+        )
+        for i, p in enumerate(points)
+    ]
+    id_time = parse_time(act.texts.get("Id"))
     return Activity(
         source=source,
         content_hash=digest,
         index=index,
         sport=sport,
-        start_utc=start,
+        start_utc=dt.datetime.fromtimestamp(t0, dt.UTC),
         utc_offset_s=_utc_offset(id_time),
-        elapsed_s=max(0.0, end_s),
+        elapsed_s=end_s,
         moving_s=moving,
         distance_m=distance,
         samples=samples,
-        laps=_laps(laps, lap_starts, lap_timer, lap_dist, start, end_s),
-        device=_text(element, "Creator", "Name"),
-        description=_text(element, "Notes") or "",
+        laps=_laps(laps, t0, end_s),
+        device=act.texts.get("Creator"),
+        description=act.texts.get("Notes", ""),
+        warnings=warnings,
     )
 
 
-def _points(laps: list[Element]) -> list[_Point]:
-    points = []
-    for lap in laps:
-        for track in _children(lap, "Track"):
-            first = True
-            for tp in _children(track, "Trackpoint"):
-                moment = parse_tcx_time(_text(tp, "Time"))
-                if moment is None:
-                    continue
-                points.append(
-                    _Point(
-                        time=moment,
-                        distance=_number(tp, "DistanceMeters"),
-                        heart_rate=_number(tp, "HeartRateBpm", "Value"),
-                        cadence=_number(tp, "Cadence"),
-                        run_cadence=_extension(tp, "RunCadence"),
-                        speed=_extension(tp, "Speed"),
-                        lat=_signed(tp, "Position", "LatitudeDegrees"),
-                        lon=_signed(tp, "Position", "LongitudeDegrees"),
-                        new_track=first,
-                    )
-                )
-                first = False
-    points.sort(key=lambda p: as_utc(p.time))
-    return points
+def _distance(laps: list[_LapInfo], dists: list[float | None], warnings: list[str]) -> float | None:
+    """The laps' total distance, unless it is far above what the track itself covers."""
+    lap_dist = [lap.distance_m for lap in laps if lap.distance_m is not None]
+    last_dist = next((d for d in reversed(dists) if d is not None), None)
+    distance = sum(lap_dist) if lap_dist else last_dist
+    if distance is not None and last_dist is not None and distance > last_dist * 1.5 + 100:
+        # Lap totals far above the track's own distance: repeated or corrupt laps.
+        warnings.append(
+            f"lap distances add up to {distance:.0f} m but the track covers {last_dist:.0f} m; using the track"
+        )
+        distance = last_dist
+    return distance
 
 
-def _position_distances(points: list[_Point]) -> list[float | None]:
-    """Cumulative distance from positions, for files that carry no DistanceMeters."""
+def _moving(
+    laps: list[_LapInfo],
+    times: list[float],
+    speeds: list[float | None],
+    points: list[TrackPoint],
+    end_s: float,
+    warnings: list[str],
+) -> float | None:
+    """The device's timer (lap TotalTimeSeconds, which excludes pauses) or, without it, an estimate."""
+    if laps and all(lap.timer_s is not None for lap in laps):
+        timer = sum(lap.timer_s or 0.0 for lap in laps)
+        if timer > end_s + 1:
+            warnings.append(f"lap timers add up to {timer:.0f} s, more than the {end_s:.0f} s elapsed; capped")
+        return min(timer, end_s)
+    if times:
+        breaks = frozenset(i for i in range(1, len(points)) if points[i].segment != points[i - 1].segment)
+        return min(end_s, moving_seconds(times, speeds, breaks))
+    return None
+
+
+def _distances(points: list[TrackPoint], steps: list[float | None]) -> list[float | None]:
+    """The file's cumulative distance, or one built from positions when it has none."""
+    if any(p.distance_m is not None for p in points):
+        return [p.distance_m for p in points]
     out: list[float | None] = []
     total = 0.0
-    prev: _Point | None = None
-    for point in points:
-        if point.lat is None or point.lon is None:
-            out.append(None)
-            continue
-        if prev is not None and prev.lat is not None and prev.lon is not None:
-            total += haversine_m(prev.lat, prev.lon, point.lat, point.lon)
-        out.append(total)
-        prev = point
+    for i, p in enumerate(points):
+        step = steps[i]
+        if step is not None:
+            total += step
+        out.append(total if p.lat is not None else None)
     return out
 
 
-def _laps(
-    laps: list[Element],
-    starts: list[dt.datetime | None],
-    timers: list[float | None],
-    dists: list[float | None],
-    start: dt.datetime,
-    end_s: float,
-) -> list[Lap]:
-    offsets = [max(0.0, (as_utc(s) - start).total_seconds()) if s is not None else None for s in starts]
+def _laps(laps: list[_LapInfo], t0: float, end_s: float) -> list[Lap]:
+    offsets = [max(0.0, lap.start - t0) if lap.start is not None else None for lap in laps]
     out = []
     for i, lap in enumerate(laps):
         begin = offsets[i]
-        if begin is None:
+        if begin is None or begin > end_s:
             continue
         following = next((o for o in offsets[i + 1 :] if o is not None), None)
         if following is not None:
             elapsed = following - begin
-        elif timers[i] is not None:
-            elapsed = max(end_s - begin, timers[i] or 0.0)
+        elif lap.timer_s is not None:
+            elapsed = max(end_s - begin, lap.timer_s)
         else:
             elapsed = end_s - begin
-        intensity = _text(lap, "Intensity")
+        intensity = lap.intensity
         out.append(
             Lap(
                 start_s=begin,
-                elapsed_s=max(0.0, elapsed),
-                moving_s=timers[i],
-                distance_m=dists[i],
-                intensity=INTENSITIES.get(intensity.lower(), intensity.lower()) if intensity else None,
+                elapsed_s=max(0.0, min(elapsed, end_s)),
+                moving_s=lap.timer_s,
+                distance_m=lap.distance_m,
+                intensity=INTENSITIES.get(intensity, intensity) if intensity else None,
             )
         )
     return out
