@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from walkrun import __version__
 from walkrun.athlete import classified_activities, plan_for
 from walkrun.cli import Ctx, _save_revision, cli, emit_json, err, fail, out
 from walkrun.evidence import DIARY_COLUMNS, local_day, pain_evidence, read_pain_diary
 from walkrun.history import merge_checkins
 from walkrun.ingest import ProgressEvent, iter_import
+from walkrun.ingest_decode import fingerprint
+from walkrun.ingest_fs import printable
 from walkrun.readers import Reader
 from walkrun.store import Store
 
@@ -24,7 +29,8 @@ from walkrun.store import Store
 class ImportSummary:
     files: int = 0
     imported: int = 0
-    duplicates: int = 0
+    duplicates: int = 0  # already in the store before this import
+    duplicates_in_import: int = 0  # the same activity more than once in what was imported now
     non_activity: int = 0
     errors: int = 0
     activity_ids: list[str] = field(default_factory=list)
@@ -35,11 +41,29 @@ class ImportSummary:
             "files": self.files,
             "imported": self.imported,
             "duplicates": self.duplicates,
+            "duplicates_in_import": self.duplicates_in_import,
             "non_activity": self.non_activity,
             "errors": self.errors,
             "activity_ids": self.activity_ids,
             "problems": self.problems,
         }
+
+    def sentence(self, athlete_id: str) -> str:
+        parts = [
+            f"{self.duplicates_in_import} duplicates inside this import" if self.duplicates_in_import else "",
+            f"{self.duplicates} already there" if self.duplicates else "",
+            f"{self.non_activity} skipped (not activities)" if self.non_activity else "",
+            f"{self.errors} errors" if self.errors else "",
+        ]
+        detail = ", ".join(p for p in parts if p)
+        head = f"Imported {self.imported} activities from {self.files} files for {athlete_id}"
+        return f"{head}: {detail}." if detail else f"{head}."
+
+
+def reader_tag(readers: Mapping[str, type[Reader]]) -> str:
+    """Which readers judged a file: a refusal is remembered only until walkrun or a plugin changes."""
+    names = ",".join(f"{name}={cls.__module__}.{cls.__qualname__}" for name, cls in sorted(readers.items()))
+    return f"walkrun {__version__}|{names}"
 
 
 def import_paths(
@@ -48,29 +72,53 @@ def import_paths(
     paths: Sequence[Path],
     readers: Mapping[str, type[Reader]],
     progress: Callable[[ProgressEvent], None] | None = None,
+    *,
+    workers: int | None = None,
 ) -> ImportSummary:
     """One recorded import run: each item is stored as it arrives, so a crash late in a long
-    import loses nothing before it, and the run's summary is kept with it."""
-    run = store.start_import(athlete_id, [str(p) for p in paths])
+    import loses nothing before it, and the run's summary is kept with it. Activities arrive
+    classified with the athlete's thresholds, so nothing is reloaded after the import."""
+    run = store.start_import(athlete_id, [printable(str(p)) for p in paths])
+    prefs = store.profile(athlete_id).preferences
+    tag = reader_tag(readers)
+    cache = store.import_cache(athlete_id, tag)
     summary = ImportSummary()
-    for item in iter_import(list(paths), readers, progress=progress):
+    items = iter_import(list(paths), readers, progress=progress, cache=cache, preferences=prefs, workers=workers)
+    for item in items:
         summary.files += 1
-        if item.status == "error" or item.status == "non_activity":
+        outcomes = store.store_import_item(athlete_id, run, item, fingerprint=fingerprint(prefs), reader_tag=tag)
+        if item.status == "known":
+            summary.duplicates += item.known_activities
+        elif item.status == "error" or item.status == "non_activity":
             kind = "errors" if item.status == "error" else "non_activity"
             setattr(summary, kind, getattr(summary, kind) + 1)
             reason = item.reason.removeprefix(f"{item.source}: ")  # ReadError messages already name the file
             store.add_import_problem(athlete_id, run, item.source, item.status, reason)
             summary.problems.append({"source": item.source, "status": item.status, "reason": reason})
-            continue
-        for activity in item.activities:
-            duplicate = store.add_activity(athlete_id, run, activity)
-            if duplicate:
-                summary.duplicates += 1
-            else:
+        for activity, dup in zip(item.activities, outcomes, strict=False):
+            if dup is None:
                 summary.imported += 1
                 summary.activity_ids.append(activity.activity_id)
+            elif dup.import_run == run:
+                summary.duplicates_in_import += 1
+            else:
+                summary.duplicates += 1
     store.finish_import(run, summary.as_dict())
     return summary
+
+
+def command_hint(c: Ctx, athlete_id: str, *args: str) -> str:
+    """A command line that reads the same store: the global options the user typed are kept."""
+    root = click.get_current_context().find_root()
+    words = ["walkrun"]
+    given = {name: root.get_parameter_source(name) == ParameterSource.COMMANDLINE for name in root.params}
+    if given.get("home"):
+        words += ["--home", str(c.home)]
+    if given.get("plugins_dir") and c.plugins_dir is not None:
+        words += ["--plugins-dir", str(c.plugins_dir)]
+    if given.get("today") and c.today_opt is not None:
+        words += ["--today", c.today_opt.isoformat()]
+    return shlex.join([*words, "--athlete", athlete_id, *args])
 
 
 @cli.command(name="import")
@@ -119,22 +167,24 @@ def import_command(
             bar.update(task, total=ev.files_total or None, completed=ev.files_done, mb=mb)
 
         summary = import_paths(c.store, athlete_id, paths, c.registry.readers, on_progress)
+    if summary.files == 0:
+        shown = ", ".join(printable(str(p)) for p in paths)
+        fail(
+            f"nothing to import: no files in {shown} (hidden files are skipped). Give the folder or the"
+            " .zip export that holds your .fit, .gpx or .tcx files."
+        )
     _save_revision(c, athlete_id, f"import of {summary.imported} activities")
     if as_json:
         emit_json(summary.as_dict())
         return
-    out.print(
-        f"Imported {summary.imported} activities from {summary.files} files for {athlete_id}: "
-        f"{summary.duplicates} already there, {summary.non_activity} skipped (not activities), "
-        f"{summary.errors} errors."
-    )
+    out.print(summary.sentence(athlete_id), markup=False)
     errors = [p for p in summary.problems if p["status"] == "error"]
     for problem in errors[:10]:
         err.print(f"  error: {problem['source']}: {problem['reason']}", markup=False)
     if len(errors) > 10:
-        err.print(f"  … and {len(errors) - 10} more: walkrun --athlete {athlete_id} import --errors")
+        err.print(f"  … and {len(errors) - 10} more: {command_hint(c, athlete_id, 'import', '--errors')}", markup=False)
     if summary.imported:
-        out.print(f"See them with: walkrun --athlete {athlete_id} activities")
+        out.print(f"See them with: {command_hint(c, athlete_id, 'activities')}", markup=False)
 
 
 @cli.command()
