@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,98 +11,14 @@ from click.core import ParameterSource
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from walkrun import __version__
 from walkrun.athlete import classified_activities, plan_for
 from walkrun.cli import Ctx, _save_revision, cli, emit_json, err, fail, out
 from walkrun.evidence import DIARY_COLUMNS, local_day, pain_evidence, read_pain_diary
 from walkrun.history import merge_checkins
-from walkrun.ingest import ProgressEvent, iter_import
-from walkrun.ingest_decode import fingerprint
+from walkrun.ingest import ProgressEvent
 from walkrun.ingest_fs import printable
-from walkrun.readers import Reader
-from walkrun.store import Store
-
-
-@dataclass
-class ImportSummary:
-    files: int = 0
-    imported: int = 0
-    duplicates: int = 0  # already in the store before this import
-    duplicates_in_import: int = 0  # the same activity more than once in what was imported now
-    non_activity: int = 0
-    errors: int = 0
-    activity_ids: list[str] = field(default_factory=list)
-    problems: list[dict[str, str]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "files": self.files,
-            "imported": self.imported,
-            "duplicates": self.duplicates,
-            "duplicates_in_import": self.duplicates_in_import,
-            "non_activity": self.non_activity,
-            "errors": self.errors,
-            "activity_ids": self.activity_ids,
-            "problems": self.problems,
-        }
-
-    def sentence(self, athlete_id: str) -> str:
-        parts = [
-            f"{self.duplicates_in_import} duplicates inside this import" if self.duplicates_in_import else "",
-            f"{self.duplicates} already there" if self.duplicates else "",
-            f"{self.non_activity} skipped (not activities)" if self.non_activity else "",
-            f"{self.errors} errors" if self.errors else "",
-        ]
-        detail = ", ".join(p for p in parts if p)
-        head = f"Imported {self.imported} activities from {self.files} files for {athlete_id}"
-        return f"{head}: {detail}." if detail else f"{head}."
-
-
-def reader_tag(readers: Mapping[str, type[Reader]]) -> str:
-    """Which readers judged a file: a refusal is remembered only until walkrun or a plugin changes."""
-    names = ",".join(f"{name}={cls.__module__}.{cls.__qualname__}" for name, cls in sorted(readers.items()))
-    return f"walkrun {__version__}|{names}"
-
-
-def import_paths(
-    store: Store,
-    athlete_id: str,
-    paths: Sequence[Path],
-    readers: Mapping[str, type[Reader]],
-    progress: Callable[[ProgressEvent], None] | None = None,
-    *,
-    workers: int | None = None,
-) -> ImportSummary:
-    """One recorded import run: each item is stored as it arrives, so a crash late in a long
-    import loses nothing before it, and the run's summary is kept with it. Activities arrive
-    classified with the athlete's thresholds, so nothing is reloaded after the import."""
-    run = store.start_import(athlete_id, [printable(str(p)) for p in paths])
-    prefs = store.profile(athlete_id).preferences
-    tag = reader_tag(readers)
-    cache = store.import_cache(athlete_id, tag)
-    summary = ImportSummary()
-    items = iter_import(list(paths), readers, progress=progress, cache=cache, preferences=prefs, workers=workers)
-    for item in items:
-        summary.files += 1
-        outcomes = store.store_import_item(athlete_id, run, item, fingerprint=fingerprint(prefs), reader_tag=tag)
-        if item.status == "known":
-            summary.duplicates += item.known_activities
-        elif item.status == "error" or item.status == "non_activity":
-            kind = "errors" if item.status == "error" else "non_activity"
-            setattr(summary, kind, getattr(summary, kind) + 1)
-            reason = item.reason.removeprefix(f"{item.source}: ")  # ReadError messages already name the file
-            store.add_import_problem(athlete_id, run, item.source, item.status, reason)
-            summary.problems.append({"source": item.source, "status": item.status, "reason": reason})
-        for activity, dup in zip(item.activities, outcomes, strict=False):
-            if dup is None:
-                summary.imported += 1
-                summary.activity_ids.append(activity.activity_id)
-            elif dup.import_run == run:
-                summary.duplicates_in_import += 1
-            else:
-                summary.duplicates += 1
-    store.finish_import(run, summary.as_dict())
-    return summary
+from walkrun.ingest_run import ImportSummary as ImportSummary  # re-exported: sync and the demo use it
+from walkrun.ingest_run import import_paths as import_paths
 
 
 def command_hint(c: Ctx, athlete_id: str, *args: str) -> str:
