@@ -69,7 +69,7 @@ def regular_problem(mode: int) -> str:
     if stat.S_ISREG(mode):
         return ""
     if stat.S_ISFIFO(mode):
-        kind = "a FIFO (named pipe)"
+        kind = "a FIFO, a named pipe"
     elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         kind = "a device"
     elif stat.S_ISSOCK(mode):
