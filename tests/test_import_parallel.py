@@ -111,12 +111,12 @@ def test_ctrl_c_keeps_what_was_stored_and_a_rerun_completes(
                 raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        import_paths(store, "ann", [folder], READERS, interrupt_at_the_sixth_file, workers=2)
+        import_paths(store, "ann", [folder], READERS, interrupt_at_the_sixth_file, workers=2, min_parallel_jobs=2)
     kept = store.activity_count("ann")
     # broken.fit, notes.txt, walk-00..02 were stored before the interrupt: three activities.
     assert kept == 3, "the files before the interrupt were stored, one at a time"
 
-    again = import_paths(store, "ann", [folder], READERS, workers=2)
+    again = import_paths(store, "ann", [folder], READERS, workers=2, min_parallel_jobs=2)
     assert store.activity_count("ann") == 9, "walk-03-copy.fit is walk-03.fit again"
     assert again.imported == 9 - kept
     store.close()

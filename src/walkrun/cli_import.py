@@ -41,9 +41,19 @@ def command_hint(c: Ctx, athlete_id: str, *args: str) -> str:
 @click.option("--all-errors", is_flag=True, help="With --errors: every import, not just the last.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (it goes to stderr, and only on a terminal).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option(
+    "--workers", type=click.IntRange(1, 64), help="Processes that read files (default: one per core; 1: no pool)."
+)
 @click.pass_obj
 def import_command(
-    c: Ctx, /, paths: tuple[Path, ...], show_errors: bool, all_errors: bool, no_progress: bool, as_json: bool
+    c: Ctx,
+    /,
+    paths: tuple[Path, ...],
+    show_errors: bool,
+    all_errors: bool,
+    no_progress: bool,
+    as_json: bool,
+    workers: int | None,
 ) -> None:
     """Import FIT/GPX/TCX files (also .gz), folders and zip exports (Strava, Garmin).
 
@@ -80,7 +90,7 @@ def import_command(
             mb = f"{ev.bytes_done / 1e6:.1f}/{ev.bytes_total / 1e6:.1f} MB"
             bar.update(task, total=ev.files_total or None, completed=ev.files_done, mb=mb)
 
-        summary = import_paths(c.store, athlete_id, paths, c.registry.readers, on_progress)
+        summary = import_paths(c.store, athlete_id, paths, c.registry.readers, on_progress, workers=workers)
     if summary.files == 0:
         shown = ", ".join(printable(str(p)) for p in paths)
         fail(
@@ -98,7 +108,7 @@ def import_command(
     if len(errors) > 10:
         err.print(f"  … and {len(errors) - 10} more: {command_hint(c, athlete_id, 'import', '--errors')}", markup=False)
     if summary.imported:
-        out.print(f"See them with: {command_hint(c, athlete_id, 'activities')}", markup=False)
+        out.print(f"See them with: {command_hint(c, athlete_id, 'activities')}", markup=False, soft_wrap=True)
 
 
 @cli.command()

@@ -67,7 +67,7 @@ def iter_import(
     cache: ImportCache | None = None,
     preferences: Preferences | None = None,
     workers: int | None = None,
-    min_parallel_jobs: int = 12,
+    min_parallel_jobs: int = 32,
 ) -> Iterator[ImportItem]:
     """Import files, folders (recursive, sorted) and zip archives; one item per file, in order.
 

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing.context import BaseContext
 from typing import Literal
 
 from walkrun.activities import Activity
@@ -153,6 +154,10 @@ def _work(job: DecodeJob) -> DecodeResult:
     return decode(job, _worker_readers, _worker_prefs)
 
 
+def _ping() -> bool:
+    return True
+
+
 def default_workers() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -167,6 +172,7 @@ class Pending:
         self.job = job
         self.future: Future[DecodeResult] | None = None
         self.pool: ProcessPoolExecutor | None = None
+        self.isolate = False  # the pool broke before this job could be sent
 
 
 class Decoder:
@@ -182,7 +188,7 @@ class Decoder:
         prefs: Preferences | None,
         *,
         workers: int | None = None,
-        min_jobs: int = 12,
+        min_jobs: int = 32,
     ) -> None:
         self.readers, self.prefs = readers, prefs
         self.workers = default_workers() if workers is None else workers
@@ -190,6 +196,7 @@ class Decoder:
         self._waiting: list[Pending] = []
         self._pool: ProcessPoolExecutor | None = None
         self._solo: ProcessPoolExecutor | None = None
+        self._pool_works = False  # a worker has returned something: a broken pool means a crash
         self.parallel = self.workers > 1 and self._picklable()
 
     def _picklable(self) -> bool:
@@ -201,8 +208,16 @@ class Decoder:
         return True
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        ctx: BaseContext
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            server = multiprocessing.get_context("forkserver")
+            # The server imports the readers once; each worker is then a cheap fork of it,
+            # instead of every worker importing pydantic and the readers on its own.
+            modules = sorted({__name__, *(cls.__module__ for cls in self.readers.values())})
+            server.set_forkserver_preload(modules)
+            ctx = server
+        else:
+            ctx = multiprocessing.get_context("spawn")
         return ProcessPoolExecutor(
             workers, mp_context=ctx, initializer=_init_worker, initargs=(dict(self.readers), self.prefs)
         )
@@ -212,39 +227,74 @@ class Decoder:
         if not self.parallel:
             return pending
         if self._pool is not None:
-            pending.pool, pending.future = self._pool, self._pool.submit(_work, job)
+            self._send(pending)
             return pending
         self._waiting.append(pending)
         if len(self._waiting) >= self.min_jobs:
             self._pool = self._new_pool(self.workers)
             for p in self._waiting:
-                p.pool, p.future = self._pool, self._pool.submit(_work, p.job)
+                self._send(p)
             self._waiting.clear()
         return pending
+
+    def _send(self, pending: Pending) -> None:
+        pool = self._pool
+        if pool is None:
+            pending.isolate = True
+            return
+        try:
+            pending.pool, pending.future = pool, pool.submit(_work, pending.job)
+        except BrokenProcessPool:  # a worker died since the last submit
+            pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+            pending.isolate = True
 
     def result(self, pending: Pending) -> DecodeResult:
         if pending.future is None:
             if pending in self._waiting:
                 self._waiting.remove(pending)
+            if pending.isolate:
+                return self._isolated(pending.job)
             return decode(pending.job, self.readers, self.prefs)
         try:
-            return pending.future.result()
+            result = pending.future.result()
         except BrokenProcessPool:
             if pending.pool is not None and pending.pool is self._pool:
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = None  # the next submit starts a fresh pool
             return self._isolated(pending.job)
+        self._pool_works = True
+        return result
 
     def _isolated(self, job: DecodeJob) -> DecodeResult:
         """One job alone in a single-worker pool, so a crash is this file's."""
+        if not self.parallel:
+            return decode(job, self.readers, self.prefs)
         if self._solo is None:
             self._solo = self._new_pool(1)
         try:
-            return self._solo.submit(_work, job).result()
+            result = self._solo.submit(_work, job).result()
         except BrokenProcessPool:
             self._solo.shutdown(wait=False, cancel_futures=True)
             self._solo = None
-            return DecodeResult("error", CRASHED)
+            if self._pool_works or self._can_start_workers():
+                return DecodeResult("error", CRASHED)
+            # No worker ever started here (e.g. an unguarded __main__ in a script that imports
+            # walkrun): blaming the file would be wrong, so this import goes on without a pool.
+            self.parallel = False
+            return decode(job, self.readers, self.prefs)
+        self._pool_works = True
+        return result
+
+    def _can_start_workers(self) -> bool:
+        pool = self._new_pool(1)
+        try:
+            ok = bool(pool.submit(_ping).result())
+        except BrokenProcessPool:
+            ok = False
+        pool.shutdown(wait=False, cancel_futures=True)
+        self._pool_works = ok
+        return ok
 
     def close(self) -> None:
         for pool in (self._pool, self._solo):

@@ -69,6 +69,7 @@ def import_paths(
     progress: Callable[[ProgressEvent], None] | None = None,
     *,
     workers: int | None = None,
+    min_parallel_jobs: int = 32,
 ) -> ImportSummary:
     """One recorded import run: each item is stored as it arrives, so a crash late in a long
     import loses nothing before it, and the run's summary is kept with it. Activities arrive
@@ -78,7 +79,15 @@ def import_paths(
     tag = reader_tag(readers)
     cache = store.import_cache(athlete_id, tag)
     summary = ImportSummary()
-    items = iter_import(list(paths), readers, progress=progress, cache=cache, preferences=prefs, workers=workers)
+    items = iter_import(
+        list(paths),
+        readers,
+        progress=progress,
+        cache=cache,
+        preferences=prefs,
+        workers=workers,
+        min_parallel_jobs=min_parallel_jobs,
+    )
     for item in items:
         summary.files += 1
         outcomes = store.store_import_item(athlete_id, run, item, fingerprint=fingerprint(prefs), reader_tag=tag)

@@ -370,8 +370,13 @@ class Walk:
             budget.left -= len(buf)
         return bytes(buf)
 
-    def _known(self, source: str, entry: _Entry, digest: str, known: KnownContent, size: int) -> Step:
-        extra: dict[str, object] = {"file_key": file_key(entry.key), "file_size": entry.size, "file_stamp": entry.stamp}
+    def _known(
+        self, source: str, entry: _Entry, digest: str, known: KnownContent, size: int, *, remember: bool
+    ) -> Step:
+        """A file whose bytes were read before; ``remember`` its identity when it is new (moved, copied)."""
+        extra: dict[str, object] = {}
+        if remember:
+            extra = {"file_key": file_key(entry.key), "file_size": entry.size, "file_stamp": entry.stamp}
         if known.status == "imported":
             extra["known_activities"] = known.activities
             return self.item(source, "known", "", size, digest, extra=extra)
@@ -395,7 +400,7 @@ class Walk:
             return
         seen = self.cache.hash_for(file_key(entry.key), entry.size, entry.stamp)
         if (known := self.cache.known(seen)) is not None and seen is not None:
-            yield self._known(source, entry, seen, known, entry.size)  # not opened at all
+            yield self._known(source, entry, seen, known, entry.size, remember=False)  # not even opened
             return
         if entry.path is not None and is_zip_file(entry.path):
             yield from self._zip_on_disk(entry.path, source, entry.key, meta.garmin_only())
@@ -422,7 +427,7 @@ class Walk:
             budget.left -= len(data) - len(raw)  # gzip expansion counts toward the archive total
         digest = hashlib.sha256(data).hexdigest()
         if (known := self.cache.known(digest)) is not None:
-            yield self._known(source, entry, digest, known, len(data))  # a copy or a move: the hash decides
+            yield self._known(source, entry, digest, known, len(data), remember=True)  # a copy or a move
         elif data[:4] not in ZIP_MAGIC:
             job = DecodeJob(source, data, digest, _job_meta(meta, rel), rel, self._promised_format(source))
             ident = {"file_key": file_key(entry.key), "file_size": entry.size, "file_stamp": entry.stamp}

@@ -446,6 +446,8 @@ class Store:
         """One file's outcome in one transaction: its activities (None when added, else why not),
         their classification under ``fingerprint``, and what a re-import needs to skip it."""
         out: list[Duplicate | None] = []
+        if not item.activities and not (item.file_key and item.content_hash):
+            return out  # nothing new: an unchanged re-import writes nothing per file
         with self.transaction() as cur:
             for i, act in enumerate(item.activities):
                 blob = item.blobs[i] if i < len(item.blobs) else None
