@@ -57,8 +57,9 @@ def import_command(
 ) -> None:
     """Import FIT/GPX/TCX files (also .gz), folders and zip exports (Strava, Garmin).
 
-    Importing the same files again adds nothing. One bad file never stops an
-    import: it is reported and stored, and `walkrun import --errors` lists it.
+    Importing the same files again adds nothing and reads nothing unchanged.
+    One bad file never stops an import: it is reported and stored, and
+    `walkrun import --errors` lists it. A folder with no files is an error.
     """
     athlete_id = c.athlete_id()
     if show_errors:
@@ -97,7 +98,8 @@ def import_command(
             f"nothing to import: no files in {shown} (hidden files are skipped). Give the folder or the"
             " .zip export that holds your .fit, .gpx or .tcx files."
         )
-    _save_revision(c, athlete_id, f"import of {summary.imported} activities")
+    if summary.imported:  # nothing new, nothing for the plan to change
+        _save_revision(c, athlete_id, f"import of {summary.imported} activities")
     if as_json:
         emit_json(summary.as_dict())
         return
