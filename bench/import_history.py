@@ -152,8 +152,7 @@ def _child(spec: dict[str, object]) -> None:
         summary = {}
     seconds = time.perf_counter() - t
     self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    kids_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(json.dumps({"s": seconds, "rss_mb": self_kb / 1024, "workers_rss_mb": kids_kb / 1024, **summary}))
+    print(json.dumps({"s": seconds, "rss_mb": self_kb / 1024, **summary}))
 
 
 def _hash_all(paths: list[Path]) -> int:
@@ -187,14 +186,8 @@ def measure(kind: str, **spec: object) -> dict[str, float]:
 
 def fresh_home(tag: str) -> Path:
     home = Path(tempfile.mkdtemp(prefix=f"walkrun-bench-{tag}-"))
-    from walkrun.cli import main
-
-    try:
-        main(["--home", str(home), "init", "--athlete", "b", "--condition", "femoral-neck-bsi",
-              "--injury-date", INJURY, "--json"])  # fmt: skip
-    except SystemExit as exc:
-        if exc.code:
-            raise
+    init = ["init", "--athlete", "b", "--condition", "femoral-neck-bsi", "--injury-date", INJURY]
+    subprocess.run([sys.executable, "-m", "walkrun", "--home", str(home), *init], check=True, capture_output=True)
     return home
 
 
