@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+import shlex
 from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -15,62 +15,24 @@ from walkrun.athlete import classified_activities, plan_for
 from walkrun.cli import Ctx, _save_revision, cli, emit_json, err, fail, out
 from walkrun.evidence import DIARY_COLUMNS, local_day, pain_evidence, read_pain_diary
 from walkrun.history import merge_checkins
-from walkrun.ingest import ProgressEvent, iter_import
-from walkrun.readers import Reader
-from walkrun.store import Store
+from walkrun.ingest import ProgressEvent
+from walkrun.ingest_fs import printable
+from walkrun.ingest_run import ImportSummary as ImportSummary  # re-exported: sync and the demo use it
+from walkrun.ingest_run import import_paths as import_paths
 
 
-@dataclass
-class ImportSummary:
-    files: int = 0
-    imported: int = 0
-    duplicates: int = 0
-    non_activity: int = 0
-    errors: int = 0
-    activity_ids: list[str] = field(default_factory=list)
-    problems: list[dict[str, str]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "files": self.files,
-            "imported": self.imported,
-            "duplicates": self.duplicates,
-            "non_activity": self.non_activity,
-            "errors": self.errors,
-            "activity_ids": self.activity_ids,
-            "problems": self.problems,
-        }
-
-
-def import_paths(
-    store: Store,
-    athlete_id: str,
-    paths: Sequence[Path],
-    readers: Mapping[str, type[Reader]],
-    progress: Callable[[ProgressEvent], None] | None = None,
-) -> ImportSummary:
-    """One recorded import run: each item is stored as it arrives, so a crash late in a long
-    import loses nothing before it, and the run's summary is kept with it."""
-    run = store.start_import(athlete_id, [str(p) for p in paths])
-    summary = ImportSummary()
-    for item in iter_import(list(paths), readers, progress=progress):
-        summary.files += 1
-        if item.status == "error" or item.status == "non_activity":
-            kind = "errors" if item.status == "error" else "non_activity"
-            setattr(summary, kind, getattr(summary, kind) + 1)
-            reason = item.reason.removeprefix(f"{item.source}: ")  # ReadError messages already name the file
-            store.add_import_problem(athlete_id, run, item.source, item.status, reason)
-            summary.problems.append({"source": item.source, "status": item.status, "reason": reason})
-            continue
-        for activity in item.activities:
-            duplicate = store.add_activity(athlete_id, run, activity)
-            if duplicate:
-                summary.duplicates += 1
-            else:
-                summary.imported += 1
-                summary.activity_ids.append(activity.activity_id)
-    store.finish_import(run, summary.as_dict())
-    return summary
+def command_hint(c: Ctx, athlete_id: str, *args: str) -> str:
+    """A command line that reads the same store: the global options the user typed are kept."""
+    root = click.get_current_context().find_root()
+    words = ["walkrun"]
+    given = {name: root.get_parameter_source(name) == ParameterSource.COMMANDLINE for name in root.params}
+    if given.get("home"):
+        words += ["--home", str(c.home)]
+    if given.get("plugins_dir") and c.plugins_dir is not None:
+        words += ["--plugins-dir", str(c.plugins_dir)]
+    if given.get("today") and c.today_opt is not None:
+        words += ["--today", c.today_opt.isoformat()]
+    return shlex.join([*words, "--athlete", athlete_id, *args])
 
 
 @cli.command(name="import")
@@ -79,14 +41,25 @@ def import_paths(
 @click.option("--all-errors", is_flag=True, help="With --errors: every import, not just the last.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (it goes to stderr, and only on a terminal).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option(
+    "--workers", type=click.IntRange(1, 64), help="Processes that read files (default: one per core; 1: no pool)."
+)
 @click.pass_obj
 def import_command(
-    c: Ctx, /, paths: tuple[Path, ...], show_errors: bool, all_errors: bool, no_progress: bool, as_json: bool
+    c: Ctx,
+    /,
+    paths: tuple[Path, ...],
+    show_errors: bool,
+    all_errors: bool,
+    no_progress: bool,
+    as_json: bool,
+    workers: int | None,
 ) -> None:
     """Import FIT/GPX/TCX files (also .gz), folders and zip exports (Strava, Garmin).
 
-    Importing the same files again adds nothing. One bad file never stops an
-    import: it is reported and stored, and `walkrun import --errors` lists it.
+    Importing the same files again adds nothing and reads nothing unchanged.
+    One bad file never stops an import: it is reported and stored, and
+    `walkrun import --errors` lists it. A folder with no files is an error.
     """
     athlete_id = c.athlete_id()
     if show_errors:
@@ -118,23 +91,26 @@ def import_command(
             mb = f"{ev.bytes_done / 1e6:.1f}/{ev.bytes_total / 1e6:.1f} MB"
             bar.update(task, total=ev.files_total or None, completed=ev.files_done, mb=mb)
 
-        summary = import_paths(c.store, athlete_id, paths, c.registry.readers, on_progress)
-    _save_revision(c, athlete_id, f"import of {summary.imported} activities")
+        summary = import_paths(c.store, athlete_id, paths, c.registry.readers, on_progress, workers=workers)
+    if summary.files == 0:
+        shown = ", ".join(printable(str(p)) for p in paths)
+        fail(
+            f"nothing to import: no files in {shown} (hidden files are skipped). Give the folder or the"
+            " .zip export that holds your .fit, .gpx or .tcx files."
+        )
+    if summary.imported:  # nothing new, nothing for the plan to change
+        _save_revision(c, athlete_id, f"import of {summary.imported} activities")
     if as_json:
         emit_json(summary.as_dict())
         return
-    out.print(
-        f"Imported {summary.imported} activities from {summary.files} files for {athlete_id}: "
-        f"{summary.duplicates} already there, {summary.non_activity} skipped (not activities), "
-        f"{summary.errors} errors."
-    )
+    out.print(summary.sentence(athlete_id), markup=False)
     errors = [p for p in summary.problems if p["status"] == "error"]
     for problem in errors[:10]:
         err.print(f"  error: {problem['source']}: {problem['reason']}", markup=False)
     if len(errors) > 10:
-        err.print(f"  … and {len(errors) - 10} more: walkrun --athlete {athlete_id} import --errors")
+        err.print(f"  … and {len(errors) - 10} more: {command_hint(c, athlete_id, 'import', '--errors')}", markup=False)
     if summary.imported:
-        out.print(f"See them with: walkrun --athlete {athlete_id} activities")
+        out.print(f"See them with: {command_hint(c, athlete_id, 'activities')}", markup=False, soft_wrap=True)
 
 
 @cli.command()

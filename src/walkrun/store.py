@@ -16,15 +16,27 @@ import sqlite3
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
 from walkrun.activities import Activity
 from walkrun.errors import StoreError, UnknownAthleteError
+from walkrun.ingest_items import ImportCache, ImportItem, KnownContent
 from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult
 
 HOME_ENV = "WALKRUN_HOME"
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """Why an activity was not stored, and the import run that stored the one it repeats."""
+
+    reason: str
+    import_run: int
+
+
 DB_NAME = "walkrun.sqlite3"
 SCHEMA_VERSION = 1
 
@@ -84,6 +96,24 @@ CREATE TABLE IF NOT EXISTS import_problems (
     source TEXT NOT NULL,
     status TEXT NOT NULL,
     reason TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS import_files (
+    athlete_id TEXT NOT NULL REFERENCES athletes(athlete_id),
+    file_key BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    stamp INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    PRIMARY KEY (athlete_id, file_key)
+);
+CREATE TABLE IF NOT EXISTS import_contents (
+    athlete_id TEXT NOT NULL REFERENCES athletes(athlete_id),
+    content_hash TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    activities INTEGER NOT NULL,
+    reader_tag TEXT NOT NULL,
+    import_run INTEGER NOT NULL,
+    PRIMARY KEY (athlete_id, content_hash)
 );
 CREATE TABLE IF NOT EXISTS writer_state (
     athlete_id TEXT NOT NULL REFERENCES athletes(athlete_id),
@@ -195,6 +225,8 @@ class Store:
                 "checkins",
                 "classifications",
                 "import_problems",
+                "import_files",
+                "import_contents",
                 "import_runs",
                 "activities",
                 "athletes",
@@ -285,40 +317,52 @@ class Store:
 
     def add_activity(self, athlete_id: str, run: int, activity: Activity) -> str | None:
         """Store one activity; returns why it was skipped as a duplicate, or None when added."""
-        start = activity.start_utc.astimezone(dt.UTC)
         with self.transaction() as cur:
-            if cur.execute(
-                "SELECT 1 FROM activities WHERE athlete_id = ? AND activity_id = ?", (athlete_id, activity.activity_id)
-            ).fetchone():
-                return "already imported (same file content)"
-            # The same walk exported twice (Garmin and Strava, FIT and GPX) must not count twice.
+            dup = self._insert_activity(cur, athlete_id, run, activity, None)
+        return dup.reason if dup else None
+
+    def _insert_activity(
+        self, cur: sqlite3.Cursor, athlete_id: str, run: int, activity: Activity, blob: bytes | None
+    ) -> Duplicate | None:
+        start = activity.start_utc.astimezone(dt.UTC)
+        row = cur.execute(
+            "SELECT import_run FROM activities WHERE athlete_id = ? AND activity_id = ?",
+            (athlete_id, activity.activity_id),
+        ).fetchone()
+        if row:
+            return Duplicate("already imported (same file content)", int(row[0]))
+        # The same walk exported twice (Garmin and Strava, FIT and GPX) must not count twice.
+        try:
             lo = (start - dt.timedelta(seconds=self.SAME_ACTIVITY_S)).isoformat()
             hi = (start + dt.timedelta(seconds=self.SAME_ACTIVITY_S)).isoformat()
-            twin = cur.execute(
-                "SELECT source, elapsed_s FROM activities WHERE athlete_id = ? AND start_utc BETWEEN ? AND ?",
-                (athlete_id, lo, hi),
-            ).fetchall()
-            for source, elapsed in twin:
-                if abs(elapsed - activity.elapsed_s) <= max(120.0, 0.1 * activity.elapsed_s):
-                    return f"same activity as {source}"
+        except OverflowError:  # a start at the very edge of the calendar; ingest refuses these
+            lo = hi = start.isoformat()
+        twin = cur.execute(
+            "SELECT source, elapsed_s, import_run FROM activities WHERE athlete_id = ? AND start_utc BETWEEN ? AND ?",
+            (athlete_id, lo, hi),
+        ).fetchall()
+        for source, elapsed, twin_run in twin:
+            if abs(elapsed - activity.elapsed_s) <= max(120.0, 0.1 * activity.elapsed_s):
+                return Duplicate(f"same activity as {source}", int(twin_run))
+        if blob is None:
             blob = zlib.compress(activity.model_dump_json().encode(), 6)
-            meta = activity.model_copy(update={"samples": [], "laps": []}).model_dump_json()
-            cur.execute(
-                "INSERT INTO activities(athlete_id, activity_id, content_hash, source, start_utc, elapsed_s, sport,"
-                " import_run, meta_json, activity_z) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    athlete_id,
-                    activity.activity_id,
-                    activity.content_hash,
-                    activity.source,
-                    start.isoformat(),
-                    activity.elapsed_s,
-                    activity.sport,
-                    run,
-                    meta,
-                    blob,
-                ),
-            )
+        meta = activity.model_copy(update={"samples": [], "laps": []}).model_dump_json()
+        cur.execute(
+            "INSERT INTO activities(athlete_id, activity_id, content_hash, source, start_utc, elapsed_s, sport,"
+            " import_run, meta_json, activity_z) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                athlete_id,
+                activity.activity_id,
+                activity.content_hash,
+                activity.source,
+                start.isoformat(),
+                activity.elapsed_s,
+                activity.sport,
+                run,
+                meta,
+                blob,
+            ),
+        )
         return None
 
     def add_import_problem(self, athlete_id: str, run: int, source: str, status: str, reason: str) -> None:
@@ -375,6 +419,60 @@ class Store:
                 " VALUES (?, ?, ?, ?)",
                 [(athlete_id, k, fingerprint, v) for k, v in items.items()],
             )
+
+    # ---- re-import cache: file identity -> content hash -> what reading it gave ----------
+    def import_cache(self, athlete_id: str, reader_tag: str) -> ImportCache:
+        """What earlier imports learnt. Failures count only for the same readers (``reader_tag``):
+        a newer reader may read a file an older one refused."""
+        files = {
+            bytes(key): (int(size), int(stamp), str(digest))
+            for key, size, stamp, digest in self.conn.execute(
+                "SELECT file_key, size, stamp, content_hash FROM import_files WHERE athlete_id = ?", (athlete_id,)
+            )
+        }
+        contents: dict[str, KnownContent] = {}
+        rows = self.conn.execute(
+            "SELECT content_hash, status, reason, activities, reader_tag FROM import_contents WHERE athlete_id = ?",
+            (athlete_id,),
+        )
+        for digest, status, reason, count, tag in rows:
+            if status == "imported" or (tag == reader_tag and status in ("non_activity", "error")):
+                contents[digest] = KnownContent(status, reason, int(count))
+        return ImportCache(files, contents)
+
+    def store_import_item(
+        self, athlete_id: str, run: int, item: ImportItem, *, fingerprint: str = "", reader_tag: str = ""
+    ) -> list[Duplicate | None]:
+        """One file's outcome in one transaction: its activities (None when added, else why not),
+        their classification under ``fingerprint``, and what a re-import needs to skip it."""
+        out: list[Duplicate | None] = []
+        if not item.activities and not (item.file_key and item.content_hash):
+            return out  # nothing new: an unchanged re-import writes nothing per file
+        with self.transaction() as cur:
+            for i, act in enumerate(item.activities):
+                blob = item.blobs[i] if i < len(item.blobs) else None
+                dup = self._insert_activity(cur, athlete_id, run, act, blob)
+                out.append(dup)
+                if dup is None and fingerprint and i < len(item.classifications):
+                    cur.execute(
+                        "INSERT OR REPLACE INTO classifications(athlete_id, activity_id, fingerprint,"
+                        " classification_json) VALUES (?, ?, ?, ?)",
+                        (athlete_id, act.activity_id, fingerprint, item.classifications[i]),
+                    )
+            if item.file_key and item.content_hash:
+                cur.execute(
+                    "INSERT OR REPLACE INTO import_files(athlete_id, file_key, size, stamp, content_hash)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (athlete_id, item.file_key, item.file_size, item.file_stamp, item.content_hash),
+                )
+                if item.status != "known":
+                    reason = item.reason.removeprefix(f"{item.source}: ")
+                    cur.execute(
+                        "INSERT OR REPLACE INTO import_contents(athlete_id, content_hash, status, reason, activities,"
+                        " reader_tag, import_run) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (athlete_id, item.content_hash, item.status, reason, len(item.activities), reader_tag, run),
+                    )
+        return out
 
     # ---- writer state (e.g. iCal SEQUENCE numbers) ------------------------------------
     def writer_state(self, athlete_id: str, writer: str) -> dict[str, str]:
