@@ -51,24 +51,36 @@ def export_plan(
     if window_from is not None:
         plan = plan.model_copy(update={"sessions": [s for s in plan.sessions if s.date >= window_from]})
         opts["window_from"] = window_from.isoformat()
+    # The last day this export covers: writers must not read "absent" beyond it as "dropped".
+    opts["window_to"] = (today + dt.timedelta(days=max(horizon_days, 1) - 1)).isoformat()
     results = []
     for name in formats:
         writer = registry.writer(name)()
-        context = ExportContext(
-            profile=ap.profile,
-            protocol=ap.protocol,
-            history=ap.history,
-            options=opts,
-            state=store.writer_state(athlete_id, name),
-        )
+        context = ExportContext(profile=ap.profile, protocol=ap.protocol, history=ap.history, options=opts)
+        key = state_key(name, writer.state_scope(context, out_dir))
+        context = context.model_copy(update={"state": _saved_state(store, athlete_id, name, key)})
         result = writer.write(plan, context, out_dir)
         if isinstance(result, WriteResult):
-            store.save_writer_state(athlete_id, name, result.state)
+            store.save_writer_state(athlete_id, key, result.state)
             paths = result.paths
         else:
             paths = list(result)
         results.append(Exported(name, paths))
     return ap, results
+
+
+def state_key(writer: str, scope: str) -> str:
+    """The store key of one writer's state: the writer name, plus its scope when it has one."""
+    return f"{writer}#{scope}" if scope else writer
+
+
+def _saved_state(store: Store, athlete_id: str, writer: str, key: str) -> dict[str, str]:
+    state = store.writer_state(athlete_id, key)
+    if not state and key != writer:
+        # A store from before per-output state: continue from the athlete-wide
+        # state once, so events clients already hold keep their SEQUENCE.
+        state = store.writer_state(athlete_id, writer)
+    return state
 
 
 FEED_STATE = "ics-feed"

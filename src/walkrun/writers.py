@@ -55,6 +55,15 @@ class Writer(ABC):
     def write(self, plan: Plan, context: ExportContext, out_dir: Path) -> list[Path] | WriteResult:
         """Write the plan under ``out_dir`` and return the written paths (and state)."""
 
+    def state_scope(self, context: ExportContext, out_dir: Path) -> str:
+        """Which saved state this export continues; ``""`` means one state per athlete and writer.
+
+        A writer whose output is a distinct artefact per folder or option set
+        (a calendar subscribed from one place with one look) returns a key for
+        it, so exporting elsewhere or differently never disturbs that state.
+        """
+        return ""
+
 
 def atomic_write(path: Path, data: bytes) -> Path:
     """Write via a temporary file in the same folder, then rename over the target."""

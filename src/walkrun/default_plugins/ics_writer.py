@@ -572,11 +572,15 @@ def render_calendar(plan: Plan, context: ExportContext) -> tuple[bytes, dict[str
         drafts.append((draft, None))
 
     tombstones: dict[str, _Entry] = {}
-    # Slots before an export window's start are outside this export, not dropped from the plan.
-    window_start = max(today, _date_option(context.options, "window_from") or today)
+    window_start, window_end = _window(plan, context.options)
     for uid, entry in sorted(previous.items()):
-        if uid in live or entry.date < window_start:
+        if uid in live or entry.date < today:
             continue  # past events simply fall out of the feed
+        if not window_start <= entry.date <= window_end:
+            # Outside what this export covers: not dropped from the plan, just not
+            # shown this time. Keep its state so it returns unchanged later.
+            tombstones[uid] = entry
+            continue
         gone = entry.gone or today
         if (today - gone).days < opts.cancel_days:
             drafts.append((_cancelled_draft(uid, entry, gone, opts, zone, at), gone))
@@ -599,6 +603,13 @@ def render_calendar(plan: Plan, context: ExportContext) -> tuple[bytes, dict[str
         # VTIMEZONE first: some clients read components in order.
         cal.subcomponents.insert(0, build_vtimezone(prefs.timezone, min(timed_years), max(timed_years)))
     return cal.to_ical(), dict(sorted(state.items()))
+
+
+def _window(plan: Plan, options: dict[str, str]) -> tuple[dt.date, dt.date]:
+    """First and last day this calendar covers (``window_from``/``window_to``, else the plan's own span)."""
+    start = max(plan.today, _date_option(options, "window_from") or plan.today)
+    last_planned = max((s.date for s in plan.sessions), default=plan.today)
+    return start, _date_option(options, "window_to") or last_planned
 
 
 def _calendar_shell(plan: Plan, context: ExportContext) -> Calendar:
@@ -629,6 +640,20 @@ class IcsWriter(Writer):
     name: ClassVar[str] = "ics"
     description: ClassVar[str] = "iCalendar file for Google, Apple and Outlook calendars (subscribe or import)"
     extension: ClassVar[str] = ".ics"
+
+    def state_scope(self, context: ExportContext, out_dir: Path) -> str:
+        """One calendar = athlete + file + the options and zone that shape its events."""
+        opts = _Options.parse(context.options)
+        key = json.dumps(
+            [
+                str((out_dir / f"{context.profile.athlete_id}{self.extension}").resolve()),
+                opts.all_day,
+                opts.rest_days,
+                opts.alarm_min,
+                context.profile.preferences.timezone,
+            ]
+        )
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
 
     def write(self, plan: Plan, context: ExportContext, out_dir: Path) -> WriteResult:
         data, state = render_calendar(plan, context)
