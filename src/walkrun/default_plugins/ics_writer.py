@@ -280,18 +280,30 @@ def _zone(name: str) -> dt.tzinfo:
 
 
 def _timed_span(day: dt.date, at: dt.time, zone: dt.tzinfo, seconds: int) -> tuple[dt.datetime, dt.datetime]:
-    """Start and end as local wall times, with the duration measured in real time.
+    """Start and end, as times every client reads back as the session's real instants.
 
     Going through UTC moves a start that falls in a spring-forward gap to the
-    wall time RFC 5545 would read it as, and keeps the end after the start on
-    DST-change days.
+    wall time RFC 5545 would read it as; a start in the repeated autumn hour
+    stays its first occurrence, which is how RFC 5545 reads an ambiguous local
+    time. An end in the *second* occurrence of that hour cannot be written as
+    a local time (it would read as the first, before the start), so that one
+    event is written in UTC instead; DURATION would not help, as calendar
+    libraries add it to the wall clock (icalendar, ical, ical.js).
     """
     naive = dt.datetime.combine(day, at.replace(tzinfo=None, microsecond=0))
     start_utc = naive.replace(tzinfo=zone).astimezone(UTC)
     end_utc = start_utc + dt.timedelta(seconds=seconds)
     if zone is UTC:
         return start_utc, end_utc
-    return start_utc.astimezone(zone), end_utc.astimezone(zone)
+    start, end = start_utc.astimezone(zone), end_utc.astimezone(zone)
+    if _reads_back_as(end) != end_utc:
+        return start_utc, end_utc
+    return start, end
+
+
+def _reads_back_as(local: dt.datetime) -> dt.datetime:
+    """The instant a reader gives a local wall time: its first occurrence (RFC 5545 3.3.5)."""
+    return local.replace(fold=0).astimezone(UTC)
 
 
 def _stamp(day: dt.date) -> str:
