@@ -19,7 +19,7 @@ from walkrun.history import DoneSession, History
 from walkrun.hookspecs import hookimpl
 from walkrun.models import CONDITION_LABELS
 from walkrun.plan import Phase, Plan, Session, SessionKind, Step, StepKind
-from walkrun.writers import ExportContext, Writer, atomic_write
+from walkrun.writers import ExportContext, Writer, atomic_write, display_source
 
 __all__ = ["HtmlWriter", "RatioPoint", "WeekTotals", "ratio_points", "render_html", "weekly_totals"]
 
@@ -724,7 +724,7 @@ def _done_section(plan: Plan, history: History, days: int) -> str:
                     _minutes(s.run_s) if s.run_s else "—",
                     pain,
                     "; ".join(note_parts) or "—",
-                    _e(s.source),
+                    f'<span class="from">{_e(display_source(s.source))}</span>',
                 ],
             )
         )
@@ -841,7 +841,9 @@ table.decisions th:nth-child(6) {{ width: 20%; }}
 table.done th:nth-child(1) {{ width: 7.5em; }}
 table.done th:nth-child(2), table.done th:nth-child(3) {{ width: 10%; }}
 table.done th:nth-child(4) {{ width: 18%; }}
-table.done th:nth-child(6) {{ width: 7%; }}
+table.done th:nth-child(6) {{ width: 10.5em; }}
+/* File names break at dots, never one letter per line. */
+.from {{ font-size: .85em; overflow-wrap: normal; word-break: normal; hyphens: none; }}
 tr.kind-rest td {{ color: {MUTED}; }}
 tr.kind-walk_run td:first-child, tr.kind-run td:first-child {{ box-shadow: inset 4px 0 0 {RUN_COLOUR}; }}
 tr.kind-brisk_walk td:first-child {{ box-shadow: inset 4px 0 0 {WALK_COLOUR}; }}

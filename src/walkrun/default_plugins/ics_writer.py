@@ -38,7 +38,7 @@ from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, Timezo
 from walkrun.errors import UsageError
 from walkrun.hookspecs import hookimpl
 from walkrun.plan import PastSession, Plan, Session, SessionKind, Step, StepKind
-from walkrun.writers import ExportContext, Writer, WriteResult, atomic_write
+from walkrun.writers import ExportContext, Writer, WriteResult, atomic_write, display_source
 
 __all__ = [
     "DEFAULT_CANCEL_DAYS",
@@ -517,7 +517,7 @@ def _past_draft(plan: Plan, past: PastSession, opts: _Options, zone: dt.tzinfo, 
     if past.adherence:
         lines.append(f"Done: {past.adherence}")
     if past.sources:
-        lines.append(f"Recorded by: {', '.join(past.sources)}")
+        lines.append(f"Recorded by: {', '.join(dict.fromkeys(display_source(x) for x in past.sources))}")
     if past.pain:
         lines.append(f"Pain: {past.pain}")
     event = Event()
