@@ -66,7 +66,7 @@ def test_no_output_holds_an_absolute_path(exported):
 
 
 def test_imported_files_show_by_name_in_the_html_from_column(exported):
-    root, files = exported
+    _, files = exported
     html = next(p for p in files if p.name == f"{DEMO}-plan.html").read_text(encoding="utf-8")
     cells = re.findall(r'<td data-label="From"[^>]*><span class="from">([^<]*)</span>', html)
     assert cells, "the done table has a From column"
