@@ -310,6 +310,16 @@ def _stamp(day: dt.date) -> str:
     return f"{day:%Y%m%d}T000000Z"
 
 
+def _next_stamp(previous: str, today: dt.date) -> str:
+    """DTSTAMP of a changed event: the plan date, yet always later than what clients saw.
+
+    Deterministic (no clock), never backwards even when exporting "as of" an
+    earlier day, and a second re-plan on the same day still moves it on.
+    """
+    later = _parse_stamp(previous) + dt.timedelta(seconds=1)
+    return max(later, _parse_stamp(_stamp(today))).strftime("%Y%m%dT%H%M%SZ")
+
+
 def _parse_stamp(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
 
@@ -545,8 +555,7 @@ def _published(draft: _Draft, previous: _Entry | None, today: dt.date, gone: dt.
     elif previous.digest == digest:
         seq, stamp = previous.seq, previous.stamp
     else:
-        # Never move DTSTAMP backwards, even when exporting "as of" an earlier day.
-        seq, stamp = previous.seq + 1, max(previous.stamp, _stamp(today))
+        seq, stamp = previous.seq + 1, _next_stamp(previous.stamp, today)
     event = draft.event
     event.add("DTSTAMP", _parse_stamp(stamp))
     event.add("SEQUENCE", seq)
@@ -635,6 +644,8 @@ def _calendar_shell(plan: Plan, context: ExportContext) -> Calendar:
     # would not escape a newline or comma in the athlete's name.
     cal.add("NAME", vText(name))
     cal.add("X-WR-CALNAME", vText(name))
+    # Apple and Google read this as the calendar's home zone (times still carry their own TZID).
+    cal.add("X-WR-TIMEZONE", vText(context.profile.preferences.timezone))
     about = vText(f"Return-to-run plan: {context.protocol.name}")
     cal.add("DESCRIPTION", about)
     cal.add("X-WR-CALDESC", about)
