@@ -47,6 +47,8 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]
     _run(main, [*args, "--out", str(out)])
     _run(main, [*args, "--out", str(root / "out-all-day"), "--all-day", "--alarm", "30"])
     _run(main, [*args, "--out", str(root / "out-year"), "--weeks", "52"])
+    # Default formats, as a user runs it.
+    _run(main, ["--home", str(home), "--athlete", DEMO, "--today", DEMO_TODAY, "export", "--out", str(root / "dflt")])
     files = [p for p in root.rglob("*") if p.is_file() and "sample-data" not in p.parts and p.suffix != ".sqlite"]
     files = [p for p in files if home / "sample-data" not in p.parents and not p.name.startswith("walkrun.")]
     return root, sorted(files)
@@ -63,6 +65,8 @@ def test_every_output_format_was_scanned(exported):
     _, files = exported
     suffixes = {p.suffix for p in files}
     assert {".ics", ".fit", ".json", ".html"} <= suffixes
+    # export writes the one-page summary by default, next to the long plan.
+    assert {p.name for p in files if p.parent.name == "dflt"} >= {f"{DEMO}-summary.html", f"{DEMO}-plan.html"}
 
 
 def test_no_output_holds_an_absolute_path(exported):
@@ -199,3 +203,16 @@ def test_chart_legends_fit_a_390_px_phone(exported, tmp_path):
     assert all(left >= 0 and right <= width for _, left, right, _ in legend_items), legend_items
     # The in-chart legends (which scroll away with the chart) and the paper-only grid are hidden.
     assert not [b for b in visible if b[0] != "LI"], visible
+
+
+@needs_chromium
+@pytest.mark.parametrize("paper", ["A4", "letter"])
+def test_summary_prints_on_exactly_one_page(exported, tmp_path, paper):
+    _, files = exported
+    page = tmp_path / "summary.html"
+    text = _one(files, "dflt", f"{DEMO}-summary.html").read_text(encoding="utf-8")
+    page.write_text(text.replace("</style>", f"@page {{ size: {paper}; }}</style>"), encoding="utf-8")
+    pdf = tmp_path / "summary.pdf"
+    result = _chromium(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
+    assert pdf.is_file(), result.stderr[-2000:]
+    assert pdf_pages(pdf) == 1

@@ -11,7 +11,7 @@ import click
 from walkrun.cli import DATE, Ctx, cli, emit_json, fail, out
 from walkrun.export import export_plan, parse_formats
 
-DEFAULT_FORMATS = "ics,fit,json,html"
+DEFAULT_FORMATS = "ics,fit,json,html,summary"
 
 
 @cli.command()

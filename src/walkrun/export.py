@@ -8,6 +8,7 @@ from pathlib import Path
 
 from walkrun.athlete import AthletePlan, plan_for
 from walkrun.errors import UsageError
+from walkrun.plan import Plan
 from walkrun.plugins import Registry
 from walkrun.store import Store
 from walkrun.writers import ExportContext, WriteResult
@@ -45,7 +46,9 @@ def export_plan(
     """Write the plan with each writer; per-writer state is kept in the store between exports."""
     if window_from is not None and window_from < today:
         raise UsageError(f"--from {window_from} is before today ({today}); past sessions are not in the plan")
-    ap = plan_for(store, registry, athlete_id, today, horizon_days, lookback_days=PAST_DAYS)
+    writers = {name: registry.writer(name)() for name in formats}
+    lookback = max([PAST_DAYS, *(w.lookback_days for w in writers.values())])
+    ap = plan_for(store, registry, athlete_id, today, horizon_days, lookback_days=lookback)
     plan = ap.plan
     opts = dict(options or {})
     if window_from is not None:
@@ -54,12 +57,11 @@ def export_plan(
     # The last day this export covers: writers must not read "absent" beyond it as "dropped".
     opts["window_to"] = (today + dt.timedelta(days=max(horizon_days, 1) - 1)).isoformat()
     results = []
-    for name in formats:
-        writer = registry.writer(name)()
+    for name, writer in writers.items():
         context = ExportContext(profile=ap.profile, protocol=ap.protocol, history=ap.history, options=opts)
         key = state_key(name, writer.state_scope(context, out_dir))
         context = context.model_copy(update={"state": _saved_state(store, athlete_id, name, key)})
-        result = writer.write(plan, context, out_dir)
+        result = writer.write(_with_past(plan, today, writer.lookback_days), context, out_dir)
         if isinstance(result, WriteResult):
             store.save_writer_state(athlete_id, key, result.state)
             paths = result.paths
@@ -67,6 +69,13 @@ def export_plan(
             paths = list(result)
         results.append(Exported(name, paths))
     return ap, results
+
+
+def _with_past(plan: Plan, today: dt.date, days: int) -> Plan:
+    """The plan with only the last ``days`` before today in ``past``: each writer sees its own window."""
+    since = today - dt.timedelta(days=days)
+    past = [p for p in plan.past if p.session.date >= since]
+    return plan if len(past) == len(plan.past) else plan.model_copy(update={"past": past})
 
 
 def state_key(writer: str, scope: str) -> str:

@@ -51,6 +51,8 @@ class Writer(ABC):
     name: ClassVar[str]
     description: ClassVar[str] = ""
     extension: ClassVar[str] = ""
+    lookback_days: ClassVar[int] = 14
+    """How many days before today ``plan.past`` holds for this writer (calendars show two weeks)."""
 
     @abstractmethod
     def write(self, plan: Plan, context: ExportContext, out_dir: Path) -> list[Path] | WriteResult:
