@@ -11,6 +11,7 @@ from walkrun.errors import UsageError
 from walkrun.plan import Plan
 from walkrun.plugins import Registry
 from walkrun.store import Store
+from walkrun.targets import EffortFacts, effort_from_activities
 from walkrun.writers import ExportContext, WriteResult
 
 PAST_DAYS = 14  # calendars keep the last two weeks, showing what was actually done
@@ -57,8 +58,11 @@ def export_plan(
     # The last day this export covers: writers must not read "absent" beyond it as "dropped".
     opts["window_to"] = (today + dt.timedelta(days=max(horizon_days, 1) - 1)).isoformat()
     results = []
+    effort = effort_facts(store, ap) if any(w.uses_effort for w in writers.values()) else EffortFacts()
     for name, writer in writers.items():
-        context = ExportContext(profile=ap.profile, protocol=ap.protocol, history=ap.history, options=opts)
+        context = ExportContext(
+            profile=ap.profile, protocol=ap.protocol, history=ap.history, options=opts, effort=effort
+        )
         key = state_key(name, writer.state_scope(context, out_dir))
         context = context.model_copy(update={"state": _saved_state(store, athlete_id, name, key)})
         result = writer.write(_with_past(plan, today, writer.lookback_days), context, out_dir)
@@ -69,6 +73,25 @@ def export_plan(
             paths = list(result)
         results.append(Exported(name, paths))
     return ap, results
+
+
+EFFORT_RUNS = 8  # the most recent imported runs that heart rate and cadence are estimated from
+EFFORT_MIN_RUN_S = 120
+
+
+def effort_facts(store: Store, ap: AthletePlan) -> EffortFacts:
+    """Heart rate from the profile when it has one, else estimated (with cadence and pace) from recent runs."""
+    prefs = ap.profile.preferences
+    runs = [a for a in ap.activities if a.classification.run_s >= EFFORT_MIN_RUN_S]
+    runs.sort(key=lambda a: a.activity.start_utc, reverse=True)
+    full = [store.activity(ap.profile.athlete_id, a.activity_id) for a in runs[:EFFORT_RUNS]]
+    facts = effort_from_activities(full, prefs)
+    # Preferences gain max/resting heart rate with the engine rework; read them when present.
+    max_hr, rest_hr = getattr(prefs, "max_hr_bpm", None), getattr(prefs, "resting_hr_bpm", None)
+    if isinstance(max_hr, int):
+        rest = rest_hr if isinstance(rest_hr, int) else None
+        facts = facts.model_copy(update={"max_hr_bpm": max_hr, "resting_hr_bpm": rest, "hr_from": "profile"})
+    return facts
 
 
 def _with_past(plan: Plan, today: dt.date, days: int) -> Plan:

@@ -15,6 +15,7 @@ from walkrun.history import History
 from walkrun.models import AthleteProfile
 from walkrun.plan import Plan
 from walkrun.protocol import Protocol
+from walkrun.targets import EffortFacts
 
 
 class ExportContext(BaseModel):
@@ -28,6 +29,9 @@ class ExportContext(BaseModel):
     options: dict[str, str] = Field(default_factory=dict, description="writer options, e.g. all_day=1, weeks=4")
     state: dict[str, str] = Field(
         default_factory=dict, description="what this writer returned as state last time (e.g. SEQUENCE per UID)"
+    )
+    effort: EffortFacts = Field(
+        default_factory=EffortFacts, description="heart rate, cadence and pace for watch targets, when known"
     )
 
 
@@ -52,6 +56,8 @@ class Writer(ABC):
     description: ClassVar[str] = ""
     extension: ClassVar[str] = ""
     lookback_days: ClassVar[int] = 14
+    uses_effort: ClassVar[bool] = False
+    """Set when the writer reads ``context.effort`` (estimating it reads activity samples)."""
     """How many days before today ``plan.past`` holds for this writer (calendars show two weeks)."""
 
     @abstractmethod
