@@ -10,7 +10,7 @@ import pytest
 from garmin_fit_sdk import Decoder, Stream
 
 from walkrun.activities import Activity, Sample
-from walkrun.default_plugins.fit_workout_writer import FitWorkoutWriter
+from walkrun.default_plugins.fit_workout_writer import SCHEDULE_FILE, FitWorkoutWriter
 from walkrun.errors import UsageError
 from walkrun.history import History
 from walkrun.models import AthleteProfile, Preferences
@@ -60,7 +60,7 @@ def _export(setup, plan: Plan, out: Path, effort: EffortFacts | None = None, **o
         profile=profile, protocol=protocol, history=history, options=options, effort=effort or EffortFacts()
     )
     paths = FitWorkoutWriter().write(plan, context, out)
-    fits = {p.name: _decode(p.read_bytes()) for p in paths if p.suffix == ".fit"}
+    fits = {p.name: _decode(p.read_bytes()) for p in paths if p.suffix == ".fit" and p.name != SCHEDULE_FILE}
     assert fits
     return fits, (out / "fit-workouts" / "README.txt").read_text(encoding="utf-8")
 

@@ -137,6 +137,7 @@ class MessageDef:
 class File(IntEnum):
     ACTIVITY = 4
     WORKOUT = 5
+    SCHEDULES = 7
 
 
 class Manufacturer(IntEnum):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from walkrun import fit_encode as fe
+from walkrun import fit_schedule as fsch
 from walkrun.errors import UsageError
 from walkrun.hookspecs import hookimpl
 from walkrun.plan import Plan, Session, SessionKind, Step, StepKind
@@ -35,6 +36,7 @@ from walkrun.writers import ExportContext, Writer, atomic_write
 FOLDER = "fit-workouts"
 PREFIX = "walkrun-"
 README = "README.txt"
+SCHEDULE_FILE = f"{PREFIX}schedule.fit"
 DEFAULT_WEEKS = 4
 MAX_WEEKS = 52
 WATCH_KINDS = {SessionKind.WALK_RUN, SessionKind.RUN, SessionKind.BRISK_WALK}
@@ -242,12 +244,16 @@ def workout_steps(session: Session, targets: Targets | None = None) -> list[fe.M
     return out
 
 
+def _created_at(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC)
+
+
 def encode_workout(
     session: Session, wkt_name: str, created: dt.date, serial_key: str, targets: Targets | None = None
 ) -> bytes:
     """One FIT workout file for ``session``; ``created`` and ``serial_key`` make it deterministic."""
     steps = workout_steps(session, targets)
-    created_at = dt.datetime.combine(created, dt.time(0), tzinfo=dt.UTC)
+    created_at = _created_at(created)
     head = [
         # Watches tell workouts apart by type + manufacturer + product + serial.
         fe.file_id(fe.File.WORKOUT, created_at, fe.serial_for(serial_key)),
@@ -282,6 +288,9 @@ def _readme(
         "2. Copy the walkrun-*.fit files from this folder into the GARMIN/NewFiles folder on the watch.",
         "3. Eject the watch and unplug it. It imports the files and lists them under Training > Workouts.",
         "(Watches that do not appear as a drive, e.g. on macOS, need an MTP file-transfer app.)",
+        f"{SCHEDULE_FILE} puts each workout on its day; watches that read schedule files show it",
+        "in their calendar. Many newer watches ignore it (they take schedules from Garmin Connect only):",
+        "the list below says which workout is for which day.",
         "",
         "These files are rewritten on every export. Copy them again after the plan changes;",
         "delete old walkrun workouts on the watch from its workout list.",
@@ -322,6 +331,18 @@ def _describe(steps: list[Step]) -> str:
     return "; ".join(parts)
 
 
+def encode_plan_schedule(plan: Plan, context: ExportContext, workouts: list[Workout]) -> bytes:
+    """The schedule file: each planned day points at its workout file (same file_id identity)."""
+    at = context.profile.preferences.session_time.replace(tzinfo=None)
+    created = _created_at(plan.today)
+    entries = [
+        fsch.Planned(fe.serial_for(f"{plan.athlete_id}:{w.stem}"), created, dt.datetime.combine(day, at))
+        for w in workouts
+        for day in w.dates
+    ]
+    return fsch.encode_schedule(entries, created, fe.serial_for(f"{plan.athlete_id}:schedule"))
+
+
 class FitWorkoutWriter(Writer):
     """FIT workout files for the next few weeks, ready to copy to a watch's GARMIN/NewFiles."""
 
@@ -341,7 +362,10 @@ class FitWorkoutWriter(Writer):
         for w in workouts:
             data = encode_workout(w.session, w.wkt_name, plan.today, f"{plan.athlete_id}:{w.stem}", targets)
             written.append(atomic_write(folder / w.file_name, data))
-        keep = {w.file_name for w in workouts}
+        if workouts:
+            schedule = encode_plan_schedule(plan, context, workouts)
+            written.append(atomic_write(folder / SCHEDULE_FILE, schedule))
+        keep = {w.file_name for w in workouts} | ({SCHEDULE_FILE} if workouts else set())
         if folder.is_dir():
             for old in sorted(folder.glob(f"{PREFIX}*.fit")):
                 if old.name not in keep and old.is_file():
