@@ -166,7 +166,7 @@ def test_user_text_is_escaped(page: str) -> None:
 
 
 def test_charts_are_inline_svg_with_every_series(page: str) -> None:
-    svgs = re.findall(r"<svg\b.*?</svg>", page, re.S)
+    svgs = re.findall(r'<svg\b[^>]*class="chart-svg".*?</svg>', page, re.S)
     assert len(svgs) == 2
     weekly, ratio = svgs
     for series in ("brisk-walk", "running"):

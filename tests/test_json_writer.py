@@ -76,7 +76,7 @@ def written(scenario: tuple[Plan, ExportContext], tmp_path: Path) -> tuple[Plan,
 def test_document_wraps_the_cli_plan_view(written: tuple[Plan, ExportContext, Path]) -> None:
     plan, context, path = written
     doc = json.loads(path.read_text(encoding="utf-8"))
-    assert list(doc) == ["schema", "plan", "athlete", "protocol"]
+    assert list(doc) == ["schema", "plan", "athlete", "protocol", "past"]
     assert doc["schema"] == SCHEMA_ID == "walkrun-plan/1"
     # The same shape `walkrun plan --json` prints, so scripts read either.
     assert doc["plan"] == json.loads(dumps(plan_view(plan)))

@@ -11,7 +11,7 @@ import click
 from walkrun.cli import DATE, Ctx, cli, emit_json, fail, out
 from walkrun.export import export_plan, parse_formats
 
-DEFAULT_FORMATS = "ics,fit,json,html"
+DEFAULT_FORMATS = "ics,fit,json,html,summary"
 
 
 @cli.command()
@@ -37,6 +37,13 @@ DEFAULT_FORMATS = "ics,fit,json,html"
 )
 @click.option("--all-day", is_flag=True, help="Calendar events as all-day entries instead of timed ones.")
 @click.option("--alarm", "alarm_min", type=click.IntRange(0, 1440), help="Calendar reminder N minutes before.")
+@click.option(
+    "--targets",
+    type=click.Choice(["auto", "none", "hr", "pace", "cadence"]),
+    default="auto",
+    show_default=True,
+    help="Watch workout targets: auto = heart rate when known, else cadence; walks get a brisk cadence floor.",
+)
 @click.option("--option", "extra", multiple=True, metavar="KEY=VALUE", help="Writer option (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="List the written files as JSON.")
 @click.pass_obj
@@ -52,12 +59,13 @@ def export(
     watch_weeks: int,
     all_day: bool,
     alarm_min: int | None,
+    targets: str,
     extra: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Write the plan as an iCal calendar, FIT watch workouts, JSON and a printable HTML page."""
     names = parse_formats(formats, c.registry)
-    options: dict[str, str] = {"weeks": str(watch_weeks)}
+    options: dict[str, str] = {"weeks": str(watch_weeks), "targets": targets}
     if all_day:
         options["all_day"] = "1"
     if alarm_min is not None:

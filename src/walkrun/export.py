@@ -8,8 +8,10 @@ from pathlib import Path
 
 from walkrun.athlete import AthletePlan, plan_for
 from walkrun.errors import UsageError
+from walkrun.plan import Plan
 from walkrun.plugins import Registry
 from walkrun.store import Store
+from walkrun.targets import EffortFacts, effort_from_activities
 from walkrun.writers import ExportContext, WriteResult
 
 PAST_DAYS = 14  # calendars keep the last two weeks, showing what was actually done
@@ -45,30 +47,72 @@ def export_plan(
     """Write the plan with each writer; per-writer state is kept in the store between exports."""
     if window_from is not None and window_from < today:
         raise UsageError(f"--from {window_from} is before today ({today}); past sessions are not in the plan")
-    ap = plan_for(store, registry, athlete_id, today, horizon_days, lookback_days=PAST_DAYS)
+    writers = {name: registry.writer(name)() for name in formats}
+    lookback = max([PAST_DAYS, *(w.lookback_days for w in writers.values())])
+    ap = plan_for(store, registry, athlete_id, today, horizon_days, lookback_days=lookback)
     plan = ap.plan
     opts = dict(options or {})
     if window_from is not None:
         plan = plan.model_copy(update={"sessions": [s for s in plan.sessions if s.date >= window_from]})
         opts["window_from"] = window_from.isoformat()
+    # The last day this export covers: writers must not read "absent" beyond it as "dropped".
+    opts["window_to"] = (today + dt.timedelta(days=max(horizon_days, 1) - 1)).isoformat()
     results = []
-    for name in formats:
-        writer = registry.writer(name)()
+    effort = effort_facts(store, ap) if any(w.uses_effort for w in writers.values()) else EffortFacts()
+    for name, writer in writers.items():
         context = ExportContext(
-            profile=ap.profile,
-            protocol=ap.protocol,
-            history=ap.history,
-            options=opts,
-            state=store.writer_state(athlete_id, name),
+            profile=ap.profile, protocol=ap.protocol, history=ap.history, options=opts, effort=effort
         )
-        result = writer.write(plan, context, out_dir)
+        key = state_key(name, writer.state_scope(context, out_dir))
+        context = context.model_copy(update={"state": _saved_state(store, athlete_id, name, key)})
+        result = writer.write(_with_past(plan, today, writer.lookback_days), context, out_dir)
         if isinstance(result, WriteResult):
-            store.save_writer_state(athlete_id, name, result.state)
+            store.save_writer_state(athlete_id, key, result.state)
             paths = result.paths
         else:
             paths = list(result)
         results.append(Exported(name, paths))
     return ap, results
+
+
+EFFORT_RUNS = 8  # the most recent imported runs that heart rate and cadence are estimated from
+EFFORT_MIN_RUN_S = 120
+
+
+def effort_facts(store: Store, ap: AthletePlan) -> EffortFacts:
+    """Heart rate from the profile when it has one, else estimated (with cadence and pace) from recent runs."""
+    prefs = ap.profile.preferences
+    runs = [a for a in ap.activities if a.classification.run_s >= EFFORT_MIN_RUN_S]
+    runs.sort(key=lambda a: a.activity.start_utc, reverse=True)
+    full = [store.activity(ap.profile.athlete_id, a.activity_id) for a in runs[:EFFORT_RUNS]]
+    facts = effort_from_activities(full, prefs)
+    # Preferences gain max/resting heart rate with the engine rework; read them when present.
+    max_hr, rest_hr = getattr(prefs, "max_hr_bpm", None), getattr(prefs, "resting_hr_bpm", None)
+    if isinstance(max_hr, int):
+        rest = rest_hr if isinstance(rest_hr, int) else None
+        facts = facts.model_copy(update={"max_hr_bpm": max_hr, "resting_hr_bpm": rest, "hr_from": "profile"})
+    return facts
+
+
+def _with_past(plan: Plan, today: dt.date, days: int) -> Plan:
+    """The plan with only the last ``days`` before today in ``past``: each writer sees its own window."""
+    since = today - dt.timedelta(days=days)
+    past = [p for p in plan.past if p.session.date >= since]
+    return plan if len(past) == len(plan.past) else plan.model_copy(update={"past": past})
+
+
+def state_key(writer: str, scope: str) -> str:
+    """The store key of one writer's state: the writer name, plus its scope when it has one."""
+    return f"{writer}#{scope}" if scope else writer
+
+
+def _saved_state(store: Store, athlete_id: str, writer: str, key: str) -> dict[str, str]:
+    state = store.writer_state(athlete_id, key)
+    if not state and key != writer:
+        # A store from before per-output state: continue from the athlete-wide
+        # state once, so events clients already hold keep their SEQUENCE.
+        state = store.writer_state(athlete_id, writer)
+    return state
 
 
 FEED_STATE = "ics-feed"

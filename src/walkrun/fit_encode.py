@@ -137,6 +137,7 @@ class MessageDef:
 class File(IntEnum):
     ACTIVITY = 4
     WORKOUT = 5
+    SCHEDULES = 7
 
 
 class Manufacturer(IntEnum):
@@ -243,6 +244,10 @@ WORKOUT_STEP = _msg(
     duration_value=FieldDef(2, UINT32),
     target_type=FieldDef(3, ENUM),
     target_value=FieldDef(4, UINT32),
+    # Raw values whose meaning depends on target_type: bpm + 100 for heart rate,
+    # strides (rpm) for cadence, mm/s for speed (the profile's subfields).
+    custom_target_value_low=FieldDef(5, UINT32),
+    custom_target_value_high=FieldDef(6, UINT32),
     intensity=FieldDef(7, ENUM),
     notes=FieldDef(8, STRING, size=NOTES_SIZE),
 )
@@ -496,6 +501,29 @@ def workout(name: str, sport: Sport, num_valid_steps: int, sub_sport: SubSport =
     )
 
 
+@dataclass(frozen=True)
+class CustomTarget:
+    """A custom target range in the FIT profile's raw units (see ``custom_target_value_low``)."""
+
+    kind: WktStepTarget
+    low: int
+    high: int
+
+    @classmethod
+    def heart_rate_bpm(cls, low: float, high: float) -> CustomTarget:
+        # Values up to 100 mean % of max heart rate; beats per minute are stored + 100.
+        return cls(WktStepTarget.HEART_RATE, round(low) + 100, round(high) + 100)
+
+    @classmethod
+    def cadence_spm(cls, low: float, high: float) -> CustomTarget:
+        # Walking/running cadence is strides per minute: half the steps, floor rounded up.
+        return cls(WktStepTarget.CADENCE, math.ceil(low / 2), math.floor(high / 2))
+
+    @classmethod
+    def speed_mps(cls, low: float, high: float) -> CustomTarget:
+        return cls(WktStepTarget.SPEED, round(low * 1000), round(high * 1000))
+
+
 def workout_step(
     message_index: int,
     name: str,
@@ -503,16 +531,22 @@ def workout_step(
     duration_s: float | None,
     intensity: Intensity,
     notes: str = "",
+    target: CustomTarget | None = None,
 ) -> Message:
-    """A timed step (open-ended when ``duration_s`` is None) with no pace or HR target."""
+    """A timed step (open-ended when ``duration_s`` is None), open or with a custom target range."""
     timed = duration_s is not None
+    if target is not None and not 0 <= target.low <= target.high:
+        raise ValueError(f"workout step target {target.low}..{target.high} is not a range")
     return message(
         "workout_step",
         message_index=message_index,
         wkt_step_name=name or None,
         duration_type=int(WktStepDuration.TIME if timed else WktStepDuration.OPEN),
         duration_value=round(duration_s * 1000) if duration_s is not None else None,  # time durations are in ms
-        target_type=int(WktStepTarget.OPEN),
+        target_type=int(target.kind if target else WktStepTarget.OPEN),
+        target_value=0 if target else None,  # 0 = custom range, not a zone
+        custom_target_value_low=target.low if target else None,
+        custom_target_value_high=target.high if target else None,
         intensity=int(intensity),
         notes=notes or None,
     )

@@ -43,6 +43,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "walkrun.default_plugins.fit_workout_writer",
     "walkrun.default_plugins.json_writer",
     "walkrun.default_plugins.html_writer",
+    "walkrun.default_plugins.summary_html",
 )
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 

@@ -158,6 +158,22 @@ class ProtocolDoc(_Doc):
     name: str
 
 
+class PastDoc(_Doc):
+    """A recent day before today, as the calendar shows it: what was planned and what was done."""
+
+    date: dt.date
+    slot: Annotated[str, Field(description="the plan slot; the calendar event's UID derives from it")]
+    status: Annotated[str, Field(description="done | partial | overdone | missed | unplanned | rest")]
+    planned: SessionDoc
+    done_run_s: Seconds
+    done_walk_s: Seconds
+    sources: Annotated[
+        list[str], Field(description="file names as import:NAME (never a folder), or log | diary | tag | done")
+    ]
+    adherence: Annotated[str, Field(description="plain-words comparison with the prescription")]
+    pain: Annotated[str, Field(description="pain reported for that day, if any")]
+
+
 class PlanDocument(_Doc):
     """The file the ``json`` writer writes: ``<athlete>-plan.json``."""
 
@@ -166,6 +182,7 @@ class PlanDocument(_Doc):
     plan: PlanDoc
     athlete: AthleteDoc
     protocol: ProtocolDoc
+    past: Annotated[list[PastDoc], Field(description="the recent days the calendar also shows, oldest first")]
 
 
 def plan_json_schema() -> dict[str, Any]:

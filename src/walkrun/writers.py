@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -14,6 +15,7 @@ from walkrun.history import History
 from walkrun.models import AthleteProfile
 from walkrun.plan import Plan
 from walkrun.protocol import Protocol
+from walkrun.targets import EffortFacts
 
 
 class ExportContext(BaseModel):
@@ -27,6 +29,9 @@ class ExportContext(BaseModel):
     options: dict[str, str] = Field(default_factory=dict, description="writer options, e.g. all_day=1, weeks=4")
     state: dict[str, str] = Field(
         default_factory=dict, description="what this writer returned as state last time (e.g. SEQUENCE per UID)"
+    )
+    effort: EffortFacts = Field(
+        default_factory=EffortFacts, description="heart rate, cadence and pace for watch targets, when known"
     )
 
 
@@ -50,10 +55,23 @@ class Writer(ABC):
     name: ClassVar[str]
     description: ClassVar[str] = ""
     extension: ClassVar[str] = ""
+    lookback_days: ClassVar[int] = 14
+    uses_effort: ClassVar[bool] = False
+    """Set when the writer reads ``context.effort`` (estimating it reads activity samples)."""
+    """How many days before today ``plan.past`` holds for this writer (calendars show two weeks)."""
 
     @abstractmethod
     def write(self, plan: Plan, context: ExportContext, out_dir: Path) -> list[Path] | WriteResult:
         """Write the plan under ``out_dir`` and return the written paths (and state)."""
+
+    def state_scope(self, context: ExportContext, out_dir: Path) -> str:
+        """Which saved state this export continues; ``""`` means one state per athlete and writer.
+
+        A writer whose output is a distinct artefact per folder or option set
+        (a calendar subscribed from one place with one look) returns a key for
+        it, so exporting elsewhere or differently never disturbs that state.
+        """
+        return ""
 
 
 def atomic_write(path: Path, data: bytes) -> Path:
@@ -74,3 +92,34 @@ def atomic_write(path: Path, data: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+# How a record came to be, in words a runner or physio reads (the data keeps the short code).
+SOURCE_LABELS = {"log": "logged", "diary": "pain diary", "tag": "activity note", "done": "marked done"}
+_JOINED = re.compile(r"\+(?=(?:import:|log$|log\+|diary|tag|done))")
+
+
+def file_label(path: str) -> str:
+    """A file's own name, or an archive member's name: never the folder it was imported from."""
+    member = path.rsplit("!", 1)[-1]  # "archive.zip!activities/123.fit.gz" -> the member
+    name, _, row = member.partition("#")  # "activities.csv#123": a manual row of a CSV
+    base = re.split(r"[\\/]", name.rstrip("/\\"))[-1] or name
+    return f"{base}#{row}" if row else base
+
+
+def source_name(source: str) -> str:
+    """A record's source as data (``import:123.fit.gz``, ``log``), with any machine path removed."""
+    parts = []
+    for part in _JOINED.split(source):
+        kind, sep, where = part.partition(":")
+        parts.append(f"{kind}:{file_label(where)}" if sep and where else file_label(part))
+    return "+".join(parts)
+
+
+def display_source(source: str) -> str:
+    """A record's source as people read it: ``123.fit.gz``, ``logged``, ``pain diary``."""
+    shown = []
+    for part in source_name(source).split("+"):
+        kind, sep, where = part.partition(":")
+        shown.append(where if sep and kind == "import" else SOURCE_LABELS.get(part, part))
+    return ", ".join(dict.fromkeys(shown))

@@ -18,14 +18,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from walkrun import fit_encode as fe
+from walkrun import fit_schedule as fsch
 from walkrun.errors import UsageError
 from walkrun.hookspecs import hookimpl
 from walkrun.plan import Plan, Session, SessionKind, Step, StepKind
+from walkrun.targets import (
+    StepTarget,
+    TargetKind,
+    boost_option,
+    effort_with_options,
+    run_target,
+    target_mode,
+    walk_target,
+)
 from walkrun.writers import ExportContext, Writer, atomic_write
 
 FOLDER = "fit-workouts"
 PREFIX = "walkrun-"
 README = "README.txt"
+SCHEDULE_FILE = f"{PREFIX}schedule.fit"
 DEFAULT_WEEKS = 4
 MAX_WEEKS = 52
 WATCH_KINDS = {SessionKind.WALK_RUN, SessionKind.RUN, SessionKind.BRISK_WALK}
@@ -169,9 +180,43 @@ def _step_notes(step: Step, session: Session) -> str:
     return session.intensity if step.kind in (StepKind.RUN, StepKind.BRISK_WALK) else ""
 
 
-def workout_steps(session: Session) -> list[fe.Message]:
+@dataclass(frozen=True)
+class Targets:
+    """What the watch holds run and walk steps to (None = open step)."""
+
+    run: StepTarget | None = None
+    walk: StepTarget | None = None
+
+    def for_step(self, kind: StepKind) -> StepTarget | None:
+        if kind is StepKind.RUN:
+            return self.run
+        # Warm-up and cool-down stay open: they are for easing in and out.
+        return self.walk if kind in (StepKind.WALK, StepKind.BRISK_WALK) else None
+
+
+def fit_target(target: StepTarget | None) -> fe.CustomTarget | None:
+    if target is None:
+        return None
+    if target.kind is TargetKind.HEART_RATE:
+        return fe.CustomTarget.heart_rate_bpm(target.low, target.high)
+    if target.kind is TargetKind.CADENCE:
+        return fe.CustomTarget.cadence_spm(target.low, target.high)
+    return fe.CustomTarget.speed_mps(target.low, target.high)
+
+
+def targets_for(context: ExportContext) -> Targets:
+    """The run and walk targets the export's options and the runner's known effort give."""
+    mode = target_mode(context.options)
+    facts = effort_with_options(context.effort, context.options)
+    prefs = context.profile.preferences
+    boost = boost_option(context.options)
+    return Targets(run_target(mode, facts, prefs, cadence_boost_pct=boost), walk_target(mode, prefs))
+
+
+def workout_steps(session: Session, targets: Targets | None = None) -> list[fe.Message]:
     """The session's steps as FIT workout_step messages, repeats placed after the steps they repeat."""
     out: list[fe.Message] = []
+    targets = targets or Targets()
 
     def add(steps: list[Step]) -> None:
         for step in steps:
@@ -191,6 +236,7 @@ def workout_steps(session: Session) -> list[fe.Message]:
                     duration_s=step.duration_s,
                     intensity=INTENSITIES.get(step.kind, fe.Intensity.OTHER),
                     notes=_step_notes(step, session),
+                    target=fit_target(targets.for_step(step.kind)),
                 )
             )
 
@@ -198,10 +244,16 @@ def workout_steps(session: Session) -> list[fe.Message]:
     return out
 
 
-def encode_workout(session: Session, wkt_name: str, created: dt.date, serial_key: str) -> bytes:
+def _created_at(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC)
+
+
+def encode_workout(
+    session: Session, wkt_name: str, created: dt.date, serial_key: str, targets: Targets | None = None
+) -> bytes:
     """One FIT workout file for ``session``; ``created`` and ``serial_key`` make it deterministic."""
-    steps = workout_steps(session)
-    created_at = dt.datetime.combine(created, dt.time(0), tzinfo=dt.UTC)
+    steps = workout_steps(session, targets)
+    created_at = _created_at(created)
     head = [
         # Watches tell workouts apart by type + manufacturer + product + serial.
         fe.file_id(fe.File.WORKOUT, created_at, fe.serial_for(serial_key)),
@@ -211,7 +263,21 @@ def encode_workout(session: Session, wkt_name: str, created: dt.date, serial_key
     return fe.encode([*head, *steps])
 
 
-def _readme(plan: Plan, context: ExportContext, workouts: list[Workout], weeks: int, last_day: dt.date) -> str:
+def _target_lines(targets: Targets) -> list[str]:
+    lines = ["Targets (the watch alerts when you leave the range; change with --targets none|hr|pace|cadence)"]
+    for what, target in (("run steps", targets.run), ("walk steps", targets.walk)):
+        lines.append(f"  {what}: {target.describe() if target else 'open (no target)'}")
+    return [*lines, ""]
+
+
+def _readme(
+    plan: Plan,
+    context: ExportContext,
+    workouts: list[Workout],
+    weeks: int,
+    last_day: dt.date,
+    targets: Targets | None = None,
+) -> str:
     who = context.profile.name or plan.athlete_id
     lines = [
         f"walkrun watch workouts for {who}",
@@ -222,6 +288,9 @@ def _readme(plan: Plan, context: ExportContext, workouts: list[Workout], weeks: 
         "2. Copy the walkrun-*.fit files from this folder into the GARMIN/NewFiles folder on the watch.",
         "3. Eject the watch and unplug it. It imports the files and lists them under Training > Workouts.",
         "(Watches that do not appear as a drive, e.g. on macOS, need an MTP file-transfer app.)",
+        f"{SCHEDULE_FILE} puts each workout on its day; watches that read schedule files show it",
+        "in their calendar. Many newer watches ignore it (they take schedules from Garmin Connect only):",
+        "the list below says which workout is for which day.",
         "",
         "These files are rewritten on every export. Copy them again after the plan changes;",
         "delete old walkrun workouts on the watch from its workout list.",
@@ -230,6 +299,7 @@ def _readme(plan: Plan, context: ExportContext, workouts: list[Workout], weeks: 
     if not workouts:
         lines.append("No walks or runs are planned in this window, so there is nothing to load.")
         return "\n".join(lines) + "\n"
+    lines += _target_lines(targets or Targets())
     lines += ["Schedule (* = provisional: assumes the sessions before it go pain-free)"]
     by_date = sorted(((d, w) for w in workouts for d in w.dates), key=lambda item: item[0])
     for day, w in by_date:
@@ -261,29 +331,46 @@ def _describe(steps: list[Step]) -> str:
     return "; ".join(parts)
 
 
+def encode_plan_schedule(plan: Plan, context: ExportContext, workouts: list[Workout]) -> bytes:
+    """The schedule file: each planned day points at its workout file (same file_id identity)."""
+    at = context.profile.preferences.session_time.replace(tzinfo=None)
+    created = _created_at(plan.today)
+    entries = [
+        fsch.Planned(fe.serial_for(f"{plan.athlete_id}:{w.stem}"), created, dt.datetime.combine(day, at))
+        for w in workouts
+        for day in w.dates
+    ]
+    return fsch.encode_schedule(entries, created, fe.serial_for(f"{plan.athlete_id}:schedule"))
+
+
 class FitWorkoutWriter(Writer):
     """FIT workout files for the next few weeks, ready to copy to a watch's GARMIN/NewFiles."""
 
     name = "fit"
     description = "FIT workouts for the watch (one file per distinct walk/run in the next weeks; option weeks=4)"
     extension = ".fit"
+    uses_effort = True
 
     def write(self, plan: Plan, context: ExportContext, out_dir: Path) -> list[Path]:
         weeks = weeks_option(context.options)
+        targets = targets_for(context)
         end = plan.today + dt.timedelta(weeks=weeks)  # exclusive
         sessions = [s for s in plan.sessions if plan.today <= s.date < end and s.kind in WATCH_KINDS and s.steps]
         workouts = distinct_workouts(sessions)
         folder = out_dir / FOLDER
         written: list[Path] = []
         for w in workouts:
-            data = encode_workout(w.session, w.wkt_name, plan.today, f"{plan.athlete_id}:{w.stem}")
+            data = encode_workout(w.session, w.wkt_name, plan.today, f"{plan.athlete_id}:{w.stem}", targets)
             written.append(atomic_write(folder / w.file_name, data))
-        keep = {w.file_name for w in workouts}
+        if workouts:
+            schedule = encode_plan_schedule(plan, context, workouts)
+            written.append(atomic_write(folder / SCHEDULE_FILE, schedule))
+        keep = {w.file_name for w in workouts} | ({SCHEDULE_FILE} if workouts else set())
         if folder.is_dir():
             for old in sorted(folder.glob(f"{PREFIX}*.fit")):
                 if old.name not in keep and old.is_file():
                     old.unlink()
-        text = _readme(plan, context, workouts, weeks, end - dt.timedelta(days=1))
+        text = _readme(plan, context, workouts, weeks, end - dt.timedelta(days=1), targets)
         written.append(atomic_write(folder / README, text.encode("utf-8")))
         return written
 

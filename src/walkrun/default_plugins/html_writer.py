@@ -19,7 +19,7 @@ from walkrun.history import DoneSession, History
 from walkrun.hookspecs import hookimpl
 from walkrun.models import CONDITION_LABELS
 from walkrun.plan import Phase, Plan, Session, SessionKind, Step, StepKind
-from walkrun.writers import ExportContext, Writer, atomic_write
+from walkrun.writers import ExportContext, Writer, atomic_write, display_source
 
 __all__ = ["HtmlWriter", "RatioPoint", "WeekTotals", "ratio_points", "render_html", "weekly_totals"]
 
@@ -273,6 +273,38 @@ def _bar_swatch(colour: str, planned: bool) -> str:
     return f'<rect x="0" y="0" width="14" height="12" fill="{fill}" stroke="{colour}"/>'
 
 
+def weekly_legend_items(gate: tuple[int, int] | None) -> list[tuple[str, str]]:
+    items = [
+        (_bar_swatch(WALK_COLOUR, False), "brisk walk, done"),
+        (_bar_swatch(WALK_COLOUR, True), "brisk walk, planned"),
+        (_bar_swatch(RUN_COLOUR, False), "running, done"),
+        (_bar_swatch(RUN_COLOUR, True), "running, planned"),
+    ]
+    if gate:
+        items.append(
+            (
+                f'<line x1="0" x2="14" y1="6" y2="6" stroke="{MUTED}" stroke-width="2" stroke-dasharray="3 2"/>',
+                f"gate: {gate[0]} × {gate[1]}-min walks a week",
+            )
+        )
+    return items
+
+
+RATIO_LEGEND = [
+    (f'<circle cx="7" cy="6" r="5" fill="{RUN_COLOUR}" stroke="{RUN_COLOUR}"/>', "confirmed session"),
+    (f'<circle cx="7" cy="6" r="5" fill="#ffffff" stroke="{RUN_COLOUR}" stroke-width="2"/>', "provisional session"),
+]
+
+
+def _phone_legend(items: Sequence[tuple[str, str]]) -> str:
+    """The chart's legend as wrapping HTML, for screens narrower than the (scrolling) chart."""
+    entries = "".join(
+        f'<li><svg width="14" height="12" viewBox="0 0 14 12" aria-hidden="true">{swatch}</svg>{_e(label)}</li>'
+        for swatch, label in items
+    )
+    return f'<ul class="phone-legend">{entries}</ul>'
+
+
 def weekly_chart_svg(weeks: Sequence[WeekTotals], today: dt.date, gate: tuple[int, int] | None = None) -> str:
     """Grouped bars per week: brisk walking and running, done (solid) and planned (hatched).
 
@@ -283,20 +315,7 @@ def weekly_chart_svg(weeks: Sequence[WeekTotals], today: dt.date, gate: tuple[in
     left, right, bottom = 52, 16, 50
     plot_w = width - left - right
     gate_min = gate[0] * gate[1] if gate else 0
-    legend_items = [
-        (_bar_swatch(WALK_COLOUR, False), "brisk walk, done"),
-        (_bar_swatch(WALK_COLOUR, True), "brisk walk, planned"),
-        (_bar_swatch(RUN_COLOUR, False), "running, done"),
-        (_bar_swatch(RUN_COLOUR, True), "running, planned"),
-    ]
-    if gate:
-        legend_items.append(
-            (
-                f'<line x1="0" x2="14" y1="6" y2="6" stroke="{MUTED}" stroke-width="2" stroke-dasharray="3 2"/>',
-                f"gate: {gate[0]} × {gate[1]}-min walks a week",
-            )
-        )
-    legend, legend_rows = _legend(legend_items, left, 8, plot_w)
+    legend, legend_rows = _legend(weekly_legend_items(gate), left, 8, plot_w)
     top = 8 + legend_rows * LEGEND_ROW + 18
     height = top + plot_h + bottom
     n = max(len(weeks), 1)
@@ -403,18 +422,7 @@ def ratio_chart_svg(points: Sequence[RatioPoint], start: dt.date, end: dt.date) 
     width, plot_h = 760, 180
     left, right, bottom = 96, 16, 40
     plot_w = width - left - right
-    legend, legend_rows = _legend(
-        [
-            (f'<circle cx="7" cy="6" r="5" fill="{RUN_COLOUR}" stroke="{RUN_COLOUR}"/>', "confirmed session"),
-            (
-                f'<circle cx="7" cy="6" r="5" fill="#ffffff" stroke="{RUN_COLOUR}" stroke-width="2"/>',
-                "provisional session",
-            ),
-        ],
-        left,
-        8,
-        plot_w,
-    )
+    legend, legend_rows = _legend(RATIO_LEGEND, left, 8, plot_w)
     top = 8 + legend_rows * LEGEND_ROW + 14
     height = top + plot_h + bottom
     span = max((end - start).days, 1)
@@ -610,11 +618,13 @@ def _charts_section(plan: Plan, context: ExportContext) -> str:
     return (
         '<section id="progress" aria-labelledby="progress-h"><h2 id="progress-h">Progress and plan</h2>'
         '<figure class="chart">'
+        + _phone_legend(weekly_legend_items((gate.walks_per_week, gate.walk_min)))
         + _scroller(weekly_chart_svg(weeks, plan.today, (gate.walks_per_week, gate.walk_min)))
         + "<figcaption>Done minutes are what was recorded (a hand-logged walk counts as brisk). Planned brisk "
         "minutes are the brisk-walk sessions only, not the walking inside walk-run sessions. Planned sessions "
         "after the first are provisional: they assume each earlier session goes pain-free.</figcaption></figure>"
         '<figure class="chart">'
+        + (_phone_legend(RATIO_LEGEND) if points else "")
         + _scroller(ratio_chart_svg(points, plan.today, end))
         + "<figcaption>Each dot is one planned session with running: the share of its time spent running, "
         "warm-up and cool-down walks included. 50% is a 1:1 run:walk ratio.</figcaption></figure>"
@@ -658,6 +668,33 @@ def _session_row(s: Session, today: dt.date, seen: ExerciseSeen, show_reason: bo
     ]
 
 
+def _print_effort_note(plan: Plan) -> str:
+    """On paper the Effort column repeats one phrase per kind on every row; say it once instead."""
+    efforts: dict[str, str] = {}
+    for s in plan.sessions:
+        if s.intensity:
+            efforts.setdefault(
+                s.title.split(" ")[0] if s.kind is SessionKind.STRENGTH else _KIND_WORDS[s.kind], s.intensity
+            )
+    if not efforts:
+        return ""
+    listed = "; ".join(f"{_e(kind)}: {_e(effort)}" for kind, effort in efforts.items())
+    return (
+        f'<p class="print-only">Effort — {listed}. Sessions in italics are provisional; '
+        "“as on” points to the day a strength stage is spelled out.</p>"
+    )
+
+
+_KIND_WORDS = {
+    SessionKind.BRISK_WALK: "brisk walks",
+    SessionKind.WALK_RUN: "walk-runs",
+    SessionKind.RUN: "runs",
+    SessionKind.STRENGTH: "strength",
+    SessionKind.CROSS_TRAINING: "cross-training",
+    SessionKind.REST: "rest days",
+}
+
+
 def _sessions_section(plan: Plan) -> str:
     weeks: dict[dt.date, list[Session]] = {}
     for s in plan.sessions:
@@ -666,7 +703,7 @@ def _sessions_section(plan: Plan) -> str:
         '<section id="sessions" aria-labelledby="sessions-h"><h2 id="sessions-h">Sessions week by week</h2>'
         "<p>Provisional sessions assume every earlier session is pain-free during, after and the next morning; "
         "the plan is recalculated from what you log. Under each session is the rule behind it, shown the first "
-        "time in a week and whenever it changes.</p>"
+        "time in a week and whenever it changes.</p>" + _print_effort_note(plan)
     ]
     seen: ExerciseSeen = {}
     for n, (monday, sessions) in enumerate(weeks.items(), start=1):
@@ -683,8 +720,9 @@ def _sessions_section(plan: Plan) -> str:
         for s in sessions:
             rows.append(_session_row(s, plan.today, seen, last_reason.get(s.kind) != s.reason))
             last_reason[s.kind] = s.reason
+        later = " later" if n > PRINT_DETAIL_WEEKS else ""
         parts.append(
-            f'<section class="week" aria-labelledby="{hid}"><h3 id="{hid}">Week {n}: '
+            f'<section class="week{later}" aria-labelledby="{hid}"><h3 id="{hid}">Week {n}: '
             f"{_time(monday, _short_date(monday))} – {_time(sunday, _long_date(sunday))}"
             f'<span class="week-sum">{summary}</span></h3>'
             + _table(
@@ -695,8 +733,40 @@ def _sessions_section(plan: Plan) -> str:
             )
             + "</section>"
         )
+    if len(weeks) > PRINT_DETAIL_WEEKS:
+        parts.append(_print_grid(weeks))
     parts.append("</section>")
     return "".join(parts)
+
+
+PRINT_DETAIL_WEEKS = 2  # on paper, the weeks after these are one line each
+
+
+def _grid_label(s: Session) -> str:
+    if s.kind is SessionKind.REST:
+        return '<span class="muted">rest</span>'
+    if s.kind is SessionKind.STRENGTH:
+        return _e(s.title.split(".")[0])  # "Strength 6. One-leg plyometrics ..." -> "Strength 6"
+    label = _e(s.title)
+    return f"<strong>{label}</strong>" if s.run_s else label
+
+
+def _print_grid(weeks: dict[dt.date, list[Session]]) -> str:
+    """Paper only: every week as one row of seven days, after the first weeks in full detail."""
+    rows = []
+    for n, (monday, sessions) in enumerate(weeks.items(), start=1):
+        by_day = {s.date.weekday(): s for s in sessions}
+        cells = [_grid_label(by_day[d]) if d in by_day else "" for d in range(7)]
+        rows.append(
+            f'<tr><th scope="row">{n}<br>{_short_date(monday)}</th>{"".join(f"<td>{c}</td>" for c in cells)}</tr>'
+        )
+    head = "".join(f'<th scope="col">{d}</th>' for d in _DAYS)
+    return (
+        '<div class="print-only print-grid"><h3>Every week at a glance</h3>'
+        f"<p>Weeks {PRINT_DETAIL_WEEKS + 1} onwards in full detail are on the screen version of this page.</p>"
+        f'<table class="grid"><thead><tr><th scope="col">Week</th>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def _done_section(plan: Plan, history: History, days: int) -> str:
@@ -724,7 +794,7 @@ def _done_section(plan: Plan, history: History, days: int) -> str:
                     _minutes(s.run_s) if s.run_s else "—",
                     pain,
                     "; ".join(note_parts) or "—",
-                    _e(s.source),
+                    f'<span class="from">{_e(display_source(s.source))}</span>',
                 ],
             )
         )
@@ -841,7 +911,9 @@ table.decisions th:nth-child(6) {{ width: 20%; }}
 table.done th:nth-child(1) {{ width: 7.5em; }}
 table.done th:nth-child(2), table.done th:nth-child(3) {{ width: 10%; }}
 table.done th:nth-child(4) {{ width: 18%; }}
-table.done th:nth-child(6) {{ width: 7%; }}
+table.done th:nth-child(6) {{ width: 10.5em; }}
+/* File names break at dots, never one letter per line. */
+.from {{ font-size: .85em; overflow-wrap: normal; word-break: normal; hyphens: none; }}
 tr.kind-rest td {{ color: {MUTED}; }}
 tr.kind-walk_run td:first-child, tr.kind-run td:first-child {{ box-shadow: inset 4px 0 0 {RUN_COLOUR}; }}
 tr.kind-brisk_walk td:first-child {{ box-shadow: inset 4px 0 0 {WALK_COLOUR}; }}
@@ -864,7 +936,7 @@ figure.chart {{ margin: 0 0 1.2em; }}
 .chart-svg .grid {{ stroke: {GRID}; stroke-width: 1; }}
 .chart-svg .axis-line {{ stroke: {INK}; stroke-width: 1; }}
 figcaption {{ font-size: .85em; margin-top: 4px; }}
-.swipe-hint {{ display: none; }}
+.swipe-hint, .print-only, .phone-legend {{ display: none; }}
 details.chart-data summary {{ cursor: pointer; }}
 ul.warnings {{ padding-left: 1.2em; }}
 footer {{ margin-top: 2em; padding-top: .6em; border-top: 1px solid {GRID}; font-size: .85em; color: {MUTED}; }}
@@ -887,6 +959,11 @@ footer {{ margin-top: 2em; padding-top: .6em; border-top: 1px solid {GRID}; font
   tr.kind-walk_run, tr.kind-run {{ border-left: 4px solid {RUN_COLOUR}; padding-left: 8px !important; }}
   tr.kind-brisk_walk {{ border-left: 4px solid {WALK_COLOUR}; padding-left: 8px !important; }}
   .swipe-hint {{ display: block; }}
+  /* The chart scrolls sideways on a phone; its legend must not scroll out of view. */
+  .chart-svg .legend {{ display: none; }}
+  .phone-legend {{ display: flex; flex-wrap: wrap; gap: 2px 14px; list-style: none; margin: 0 0 4px; padding: 0;
+    font-size: .85em; }}
+  .phone-legend li {{ display: flex; align-items: center; gap: 5px; }}
 }}
 @media print {{
   @page {{ margin: 12mm 10mm; }}
@@ -902,11 +979,30 @@ footer {{ margin-top: 2em; padding-top: .6em; border-top: 1px solid {GRID}; font
   table {{ margin-bottom: .4em; }}
   h2 {{ break-after: avoid; page-break-after: avoid; }}
   h3 {{ break-after: avoid; page-break-after: avoid; }}
-  .week, figure.chart, tr, .card {{ break-inside: avoid; page-break-inside: avoid; }}
+  /* Weeks may run across a page (rows never do): keeping each week whole left half pages empty. */
+  figure.chart, tr, .card {{ break-inside: avoid; page-break-inside: avoid; }}
   .chart-svg {{ max-height: 120mm; }}
   details.chart-data {{ display: none; }}
   .cards {{ grid-template-columns: repeat(4, minmax(0, 1fr)); }}
   a {{ color: inherit; text-decoration: none; }}
+  /* Paper: one or two lines per session. Steps run inline, the effort phrase is said
+     once above the weeks, provisional sessions are italics instead of a badge line. */
+  .print-only {{ display: block; }}
+  ol.steps {{ padding-left: 0; list-style: none; }}
+  ol.steps li {{ display: inline; }}
+  ol.steps li + li::before {{ content: " · "; color: {MUTED}; }}
+  table.sessions th:nth-child(4), table.sessions td:nth-child(4) {{ display: none; }}
+  table.sessions th:nth-child(1) {{ width: 6.8em; }}
+  table.sessions th:nth-child(2) {{ width: 34%; }}
+  table.sessions th:nth-child(5) {{ width: 4.5em; }}
+  .status .b-provisional, .status .b-confirmed {{ display: none; }}
+  tr.is-provisional td {{ font-style: italic; }}
+  tr.kind-rest td {{ padding-top: 1px; padding-bottom: 1px; }}
+  .week h3 {{ margin: .6em 0 .2em; }}
+  .week.later {{ display: none; }}
+  table.grid {{ table-layout: fixed; font-size: .9em; }}
+  table.grid th:first-child {{ width: 5.5em; }}
+  table.grid td, table.grid th {{ padding: 2px 3px; line-height: 1.2; }}
 }}
 """
 

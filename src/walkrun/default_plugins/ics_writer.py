@@ -38,7 +38,7 @@ from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, Timezo
 from walkrun.errors import UsageError
 from walkrun.hookspecs import hookimpl
 from walkrun.plan import PastSession, Plan, Session, SessionKind, Step, StepKind
-from walkrun.writers import ExportContext, Writer, WriteResult, atomic_write
+from walkrun.writers import ExportContext, Writer, WriteResult, atomic_write, display_source
 
 __all__ = [
     "DEFAULT_CANCEL_DAYS",
@@ -280,22 +280,44 @@ def _zone(name: str) -> dt.tzinfo:
 
 
 def _timed_span(day: dt.date, at: dt.time, zone: dt.tzinfo, seconds: int) -> tuple[dt.datetime, dt.datetime]:
-    """Start and end as local wall times, with the duration measured in real time.
+    """Start and end, as times every client reads back as the session's real instants.
 
     Going through UTC moves a start that falls in a spring-forward gap to the
-    wall time RFC 5545 would read it as, and keeps the end after the start on
-    DST-change days.
+    wall time RFC 5545 would read it as; a start in the repeated autumn hour
+    stays its first occurrence, which is how RFC 5545 reads an ambiguous local
+    time. An end in the *second* occurrence of that hour cannot be written as
+    a local time (it would read as the first, before the start), so that one
+    event is written in UTC instead; DURATION would not help, as calendar
+    libraries add it to the wall clock (icalendar, ical, ical.js).
     """
     naive = dt.datetime.combine(day, at.replace(tzinfo=None, microsecond=0))
     start_utc = naive.replace(tzinfo=zone).astimezone(UTC)
     end_utc = start_utc + dt.timedelta(seconds=seconds)
     if zone is UTC:
         return start_utc, end_utc
-    return start_utc.astimezone(zone), end_utc.astimezone(zone)
+    start, end = start_utc.astimezone(zone), end_utc.astimezone(zone)
+    if _reads_back_as(end) != end_utc:
+        return start_utc, end_utc
+    return start, end
+
+
+def _reads_back_as(local: dt.datetime) -> dt.datetime:
+    """The instant a reader gives a local wall time: its first occurrence (RFC 5545 3.3.5)."""
+    return local.replace(fold=0).astimezone(UTC)
 
 
 def _stamp(day: dt.date) -> str:
     return f"{day:%Y%m%d}T000000Z"
+
+
+def _next_stamp(previous: str, today: dt.date) -> str:
+    """DTSTAMP of a changed event: the plan date, yet always later than what clients saw.
+
+    Deterministic (no clock), never backwards even when exporting "as of" an
+    earlier day, and a second re-plan on the same day still moves it on.
+    """
+    later = _parse_stamp(previous) + dt.timedelta(seconds=1)
+    return max(later, _parse_stamp(_stamp(today))).strftime("%Y%m%dT%H%M%SZ")
 
 
 def _parse_stamp(text: str) -> dt.datetime:
@@ -505,7 +527,7 @@ def _past_draft(plan: Plan, past: PastSession, opts: _Options, zone: dt.tzinfo, 
     if past.adherence:
         lines.append(f"Done: {past.adherence}")
     if past.sources:
-        lines.append(f"Recorded by: {', '.join(past.sources)}")
+        lines.append(f"Recorded by: {', '.join(dict.fromkeys(display_source(x) for x in past.sources))}")
     if past.pain:
         lines.append(f"Pain: {past.pain}")
     event = Event()
@@ -533,8 +555,7 @@ def _published(draft: _Draft, previous: _Entry | None, today: dt.date, gone: dt.
     elif previous.digest == digest:
         seq, stamp = previous.seq, previous.stamp
     else:
-        # Never move DTSTAMP backwards, even when exporting "as of" an earlier day.
-        seq, stamp = previous.seq + 1, max(previous.stamp, _stamp(today))
+        seq, stamp = previous.seq + 1, _next_stamp(previous.stamp, today)
     event = draft.event
     event.add("DTSTAMP", _parse_stamp(stamp))
     event.add("SEQUENCE", seq)
@@ -572,11 +593,15 @@ def render_calendar(plan: Plan, context: ExportContext) -> tuple[bytes, dict[str
         drafts.append((draft, None))
 
     tombstones: dict[str, _Entry] = {}
-    # Slots before an export window's start are outside this export, not dropped from the plan.
-    window_start = max(today, _date_option(context.options, "window_from") or today)
+    window_start, window_end = _window(plan, context.options)
     for uid, entry in sorted(previous.items()):
-        if uid in live or entry.date < window_start:
+        if uid in live or entry.date < today:
             continue  # past events simply fall out of the feed
+        if not window_start <= entry.date <= window_end:
+            # Outside what this export covers: not dropped from the plan, just not
+            # shown this time. Keep its state so it returns unchanged later.
+            tombstones[uid] = entry
+            continue
         gone = entry.gone or today
         if (today - gone).days < opts.cancel_days:
             drafts.append((_cancelled_draft(uid, entry, gone, opts, zone, at), gone))
@@ -601,6 +626,13 @@ def render_calendar(plan: Plan, context: ExportContext) -> tuple[bytes, dict[str
     return cal.to_ical(), dict(sorted(state.items()))
 
 
+def _window(plan: Plan, options: dict[str, str]) -> tuple[dt.date, dt.date]:
+    """First and last day this calendar covers (``window_from``/``window_to``, else the plan's own span)."""
+    start = max(plan.today, _date_option(options, "window_from") or plan.today)
+    last_planned = max((s.date for s in plan.sessions), default=plan.today)
+    return start, _date_option(options, "window_to") or last_planned
+
+
 def _calendar_shell(plan: Plan, context: ExportContext) -> Calendar:
     cal = Calendar()
     cal.add("PRODID", PRODID)
@@ -612,6 +644,8 @@ def _calendar_shell(plan: Plan, context: ExportContext) -> Calendar:
     # would not escape a newline or comma in the athlete's name.
     cal.add("NAME", vText(name))
     cal.add("X-WR-CALNAME", vText(name))
+    # Apple and Google read this as the calendar's home zone (times still carry their own TZID).
+    cal.add("X-WR-TIMEZONE", vText(context.profile.preferences.timezone))
     about = vText(f"Return-to-run plan: {context.protocol.name}")
     cal.add("DESCRIPTION", about)
     cal.add("X-WR-CALDESC", about)
@@ -629,6 +663,20 @@ class IcsWriter(Writer):
     name: ClassVar[str] = "ics"
     description: ClassVar[str] = "iCalendar file for Google, Apple and Outlook calendars (subscribe or import)"
     extension: ClassVar[str] = ".ics"
+
+    def state_scope(self, context: ExportContext, out_dir: Path) -> str:
+        """One calendar = athlete + file + the options and zone that shape its events."""
+        opts = _Options.parse(context.options)
+        key = json.dumps(
+            [
+                str((out_dir / f"{context.profile.athlete_id}{self.extension}").resolve()),
+                opts.all_day,
+                opts.rest_days,
+                opts.alarm_min,
+                context.profile.preferences.timezone,
+            ]
+        )
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
 
     def write(self, plan: Plan, context: ExportContext, out_dir: Path) -> WriteResult:
         data, state = render_calendar(plan, context)

@@ -14,13 +14,13 @@ from typing import Any
 
 from walkrun.hookspecs import hookimpl
 from walkrun.models import AthleteProfile
-from walkrun.plan import Plan
+from walkrun.plan import PastSession, Plan
 from walkrun.protocol import Protocol
 from walkrun.schema import SCHEMA_ID, plan_json_schema
-from walkrun.views import dumps, plan_view
-from walkrun.writers import ExportContext, Writer, atomic_write
+from walkrun.views import dumps, plan_view, session_view
+from walkrun.writers import ExportContext, Writer, atomic_write, source_name
 
-__all__ = ["JsonWriter", "athlete_summary", "plan_document", "plan_from_view", "plan_json_schema"]
+__all__ = ["JsonWriter", "athlete_summary", "past_view", "plan_document", "plan_from_view", "plan_json_schema"]
 
 
 def athlete_summary(profile: AthleteProfile) -> dict[str, Any]:
@@ -41,6 +41,21 @@ def athlete_summary(profile: AthleteProfile) -> dict[str, Any]:
     }
 
 
+def past_view(past: PastSession) -> dict[str, Any]:
+    """A day gone by: the same facts the calendar event for that day describes."""
+    return {
+        "date": past.session.date.isoformat(),
+        "slot": past.session.slot,
+        "status": past.status,
+        "planned": session_view(past.session),
+        "done_run_s": past.done_run_s,
+        "done_walk_s": past.done_walk_s,
+        "sources": [source_name(s) for s in past.sources],
+        "adherence": past.adherence,
+        "pain": past.pain,
+    }
+
+
 def plan_document(plan: Plan, profile: AthleteProfile, protocol: Protocol) -> dict[str, Any]:
     """The whole document the writer saves, as plain data."""
     return {
@@ -48,6 +63,7 @@ def plan_document(plan: Plan, profile: AthleteProfile, protocol: Protocol) -> di
         "plan": plan_view(plan),
         "athlete": athlete_summary(profile),
         "protocol": {"id": protocol.id, "name": protocol.name},
+        "past": [past_view(p) for p in sorted(plan.past, key=lambda p: p.session.date)],
     }
 
 
