@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import secrets
 import sqlite3
 import zlib
@@ -18,14 +17,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import platformdirs
-
 from walkrun.activities import Activity
 from walkrun.errors import StoreError, UnknownAthleteError
 from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult
+from walkrun.paths import DB_NAME, HOME_ENV, default_home  # noqa: F401  (re-exported for callers)
 
-HOME_ENV = "WALKRUN_HOME"
-DB_NAME = "walkrun.sqlite3"
 SCHEMA_VERSION = 1
 
 SCHEMA = """
@@ -105,11 +101,6 @@ CREATE TABLE IF NOT EXISTS plan_revisions (
     PRIMARY KEY (athlete_id, rev)
 );
 """
-
-
-def default_home() -> Path:
-    env = os.environ.get(HOME_ENV)
-    return Path(env) if env else Path(platformdirs.user_data_dir("walkrun", appauthor=False))
 
 
 class Store:
