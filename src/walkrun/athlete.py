@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from walkrun.adherence import compare
 from walkrun.classify import Classification, Thresholds, classify
 from walkrun.evidence import ClassifiedActivity, sessions_from_activities
 from walkrun.history import DoneSession, History, sessions_from_checkins
@@ -61,6 +60,8 @@ def make_judge(store: Store, profile: AthleteProfile, items: list[ClassifiedActi
     by_id = {item.activity_id: item for item in items}
 
     def judge(prescribed: Session, done: DoneSession) -> RunCheck | None:
+        from walkrun.adherence import compare  # only when a session is judged: keeps `status` start-up short
+
         item = by_id.get(done.activity_id or "")
         if item is None:
             return None

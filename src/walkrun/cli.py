@@ -513,13 +513,24 @@ def _die(message: str, code: int = 1) -> NoReturn:
     sys.exit(code)
 
 
-def _plain(message: str) -> str:
-    # The diary parser (evidence.py) reports dates in Python's words; say what is expected instead.
-    return re.sub(
+# The diary parser (evidence.py) reports bad cells in Python's words; say what is expected instead.
+PLAIN_WORDS = (
+    (
         r"line (\d+): Invalid isoformat string: ('[^']*')",
         r"line \1, column date: \2 is not a date: expected YYYY-MM-DD",
-        message,
-    )
+    ),
+    (
+        r"line (\d+): invalid literal for int\(\) with base 10: ('[^']*')",
+        r"line \1: \2 is not a pain score: expected 0-10",
+    ),
+    (r"line (\d+): could not convert string to float: ('[^']*')", r"line \1: \2 is not a number of minutes"),
+)
+
+
+def _plain(message: str) -> str:
+    for pattern, replacement in PLAIN_WORDS:
+        message = re.sub(pattern, replacement, message)
+    return message
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -218,6 +218,7 @@ def _register_builtin(pm: pluggy.PluginManager, plugins: dict[str, PluginInfo], 
     info.hooks = sorted(h.name for h in pm.get_hookcallers(module) or [])
 
 
+@functools.cache
 def _version(dist: str) -> str | None:
     try:
         return importlib.metadata.version(dist)
