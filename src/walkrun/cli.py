@@ -38,32 +38,33 @@ from walkrun.paths import HOME_ENV, PLUGINS_DIR_ENV
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
+    from walkrun.athlete import AthletePlan
     from walkrun.models import AthleteProfile, CheckIn, Weekday
 
 __all__ = ["DATE", "PAIN", "Ctx", "cli", "emit_json", "err", "fail", "main", "out"]
 
 # Commands defined in other modules: (module, one-line help shown by `walkrun --help` without importing it).
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
-    "status": ("walkrun.cli_read", "Phase, gate checklist with evidence, warnings and the next sessions."),
-    "plan": ("walkrun.cli_read", "Upcoming dated sessions (later ones assume earlier ones go pain-free)."),
-    "explain": ("walkrun.cli_read", "The decision log: every rule that fired, its evidence and its source."),
-    "protocols": ("walkrun.cli_read", "List the available rehab protocols (--show ID for one in full)."),
-    "plugins": ("walkrun.cli_read", "List loaded plugins and what each registered."),
-    "athletes": ("walkrun.cli_read", "List the athletes in this store."),
-    "import": ("walkrun.cli_import", "Import FIT/GPX/TCX files (also .gz), folders and zip exports (Strava,..."),
-    "activities": ("walkrun.cli_import", "Imported activities with their walk/run classification and pain..."),
+    "status": ("walkrun.cli_read", "Phase, gate checklist, warnings and the next sessions."),
+    "plan": ("walkrun.cli_read", "Upcoming dated sessions and why each was chosen."),
+    "explain": ("walkrun.cli_read", "Every decision: the rule, its evidence and its source."),
+    "protocols": ("walkrun.cli_read", "The rehab protocols (--show ID for one in full)."),
+    "plugins": ("walkrun.cli_read", "Loaded plugins and what each added."),
+    "athletes": ("walkrun.cli_read", "The athletes in this store."),
+    "import": ("walkrun.cli_import", "Import watch files, folders and zip exports (FIT/GPX/TCX)."),
+    "activities": ("walkrun.cli_import", "Imported activities: walk/run minutes and pain."),
     "diary": ("walkrun.cli_import", "Import a CSV pain diary."),
-    "sync": ("walkrun.cli_coach", "Import new files, match them to planned sessions, apply check-ins and..."),
-    "done": ("walkrun.cli_coach", "Mark the planned session of a day as done as prescribed (no file), with..."),
-    "revisions": ("walkrun.cli_coach", "Stored plan revisions, newest last, with the reason each was made."),
-    "coach": ("walkrun.cli_coach", "Roster of every athlete: phase, level, recency, last pain and red flags."),
-    "export": ("walkrun.cli_export", "Write the plan as an iCal calendar, FIT watch workouts, JSON and a..."),
-    "feed-url": ("walkrun.cli_serve", "Print the secret path of an athlete's live calendar feed (or the..."),
-    "serve": ("walkrun.cli_serve", "Serve live calendar feeds and the coach's page over HTTP until Ctrl-C."),
-    "home": ("walkrun.cli_help", "Print the data folder (store) walkrun reads and writes."),
-    "explain-term": ("walkrun.cli_help", "Explain a word walkrun prints (gate, W30, L3, C20, referral, ...)."),
+    "sync": ("walkrun.cli_coach", "Import new files, compare with the plan and re-plan."),
+    "done": ("walkrun.cli_coach", "Mark a planned session done as prescribed (no file)."),
+    "revisions": ("walkrun.cli_coach", "Stored plan revisions and why each was made."),
+    "coach": ("walkrun.cli_coach", "Every athlete at a glance: phase, pain, red flags."),
+    "export": ("walkrun.cli_export", "Write the plan as calendar, watch workouts, JSON, HTML."),
+    "feed-url": ("walkrun.cli_serve", "The secret URL of a live calendar feed."),
+    "serve": ("walkrun.cli_serve", "Serve live calendar feeds and the coach's page."),
+    "home": ("walkrun.cli_help", "Print the data folder (store) walkrun uses."),
+    "explain-term": ("walkrun.cli_help", "Explain a word: gate, W30, L3, C20, referral..."),
     "glossary": ("walkrun.cli_help", "Every word walkrun prints, explained."),
-    "tests": ("walkrun.cli_help", "How to perform each clinical test of a protocol."),
+    "tests": ("walkrun.cli_help", "How to perform each clinical test."),
 }
 TYPED_GLOBALS = (("home", "--home"), ("athlete", "--athlete"), ("today", "--today"), ("plugins_dir", "--plugins-dir"))
 
@@ -323,7 +324,7 @@ def log(c: Ctx, /, day: dt.date | None, as_json: bool, note: str, night_pain: bo
     for d in new:
         out.print(f"  → {d.action}: {d.rule} — {d.evidence}")
     print_next(ap.plan.sessions[:3])
-    _log_hint(c, athlete_id, checkin)
+    _log_hint(c, athlete_id, checkin, ap)
 
 
 def _describe(c: CheckIn) -> str:
@@ -414,8 +415,12 @@ def _refuse_future_injury(c: Ctx, profile: AthleteProfile, flags: dict[str, Any]
         fail(f"--injury-date {profile.injury_date} is in the future (today is {today}): give the day it happened")
 
 
-def _log_hint(c: Ctx, athlete_id: str, checkin: CheckIn) -> None:
-    if checkin.has_session and checkin.pain_next_morning is None:
+def _log_hint(c: Ctx, athlete_id: str, checkin: CheckIn, ap: AthletePlan) -> None:
+    from walkrun.history import merge_checkins
+
+    day = merge_checkins(ap.history.checkins).get(checkin.date, checkin)
+    had_session = checkin.has_session or any(s.date == checkin.date for s in ap.history.sessions)
+    if had_session and day.pain_next_morning is None:
         nxt = checkin.date + dt.timedelta(days=1)
         cmd = c.command(f"log --date {checkin.date} --pain-next-morning 0", athlete=athlete_id)
         c.hint(f"on the morning of {nxt}, add how the hip feels (0-10): {cmd}")
@@ -469,6 +474,13 @@ def demo(c: Ctx, as_json: bool) -> None:
     from walkrun.demo import run_demo
 
     run_demo(c, as_json=as_json)
+
+
+# One line each in `walkrun --help` (the docstrings say more in `walkrun COMMAND --help`).
+init.short_help = "Create an athlete (or change their details)."
+log.short_help = "Record a check-in: pain scores, a session done by hand."
+clinical.short_help = "Record a clinical test result (pass/fail)."
+demo.short_help = "Run everything on built-in sample data."
 
 
 def _command_word(args: list[str]) -> str | None:

@@ -75,14 +75,18 @@ def fit_columns(table: Any, width: int) -> None:
     room = width - table._extra_width
     if sum(highs) <= room or sum(lows) > room:
         return  # fits as is, or cannot fit whole words at all: leave it to rich
+
     # Water-filling: the largest common width T that fits, each column clamped to [its longest word, its text].
-    level = max(lows)
-    while sum(min(h, max(lo, level + 1)) for lo, h in zip(lows, highs, strict=True)) <= room and level < max(highs):
+    def widths_at(level: int) -> list[int]:
+        return [max(lo, min(hi, level)) for lo, hi in zip(lows, highs, strict=True)]
+
+    level = 0
+    while level < max(highs) and sum(widths_at(level + 1)) <= room:
         level += 1
-    widths = [min(h, max(lo, level)) for lo, h in zip(lows, highs, strict=True)]
+    widths = widths_at(level)
     spare = room - sum(widths)
     for i in sorted(range(len(widths)), key=lambda k: widths[k] - highs[k]):
-        give = min(spare, highs[i] - widths[i])
+        give = max(0, min(spare, highs[i] - widths[i]))
         widths[i] += give
         spare -= give
     for col, w, pad in zip(columns, widths, pads, strict=True):
@@ -206,7 +210,7 @@ class Ctx:
         typed = {k: v for k, v in self.typed.items() if keep_athlete or k != "--athlete"}
         if athlete is not None:
             typed["--athlete"] = athlete
-        parts = [f"{flag} {shlex.quote(value)}" for flag, value in typed.items()]
+        parts = [f"{flag} {shlex.quote(typed[flag])}" for flag in GLOBAL_VALUE_OPTIONS if flag in typed]
         return " ".join(["walkrun", *parts, args])
 
     def no_athlete(self) -> str:

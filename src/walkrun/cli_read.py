@@ -5,6 +5,7 @@ Imported only when one of them runs (see ``LAZY_COMMANDS`` in ``walkrun.cli``).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,9 @@ from walkrun.cli import cli
 from walkrun.cli_core import Ctx, complete_protocol_ids, emit_json, err, out, print_next
 from walkrun.evidence import WeekEvidence, weekly_evidence
 from walkrun.views import decision_view, plan_view, protocol_view, status_view
+
+# "(shared/seeds/001_7a7af401252b9963.txt)": a source's file, too long a word for an 80-column table.
+FILE_REF = re.compile(r"\s*\([\w./-]+\.(?:txt|md|toml)\)")
 
 
 def new_table(title: str, *columns: str) -> Table:
@@ -120,10 +124,11 @@ def plan(c: Ctx, /, weeks: int, export_dir: Path | None, as_json: bool) -> None:
             s.title,
             f"{s.run_s // 60}′" if s.run_s else "",
             f"{s.walk_s // 60}′" if s.walk_s else "",
-            s.reason,
+            FILE_REF.sub("", s.reason),
         )
     out.print(table)
     out.print("Sessions after today are provisional: each step up needs the sessions before it to stay pain-free.")
+    c.hint(f"the sources behind each step: {c.command('explain', athlete=athlete_id)}")
 
 
 @cli.command()
