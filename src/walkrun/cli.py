@@ -378,6 +378,7 @@ def clinical(c: Ctx, day: dt.date | None, test_id: str, result: str, note: str, 
         emit_json({"clinical_test": record.model_dump(mode="json"), "revision": rev})
         return
     out.print(f"Recorded {test_id}: {result} on {day} for {athlete_id}")
+    c.hint(f"see the gate: {c.command('status', athlete=athlete_id)} (how to do each test: walkrun tests)")
 
 
 ATHLETE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
