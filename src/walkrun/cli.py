@@ -12,7 +12,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -24,11 +24,16 @@ from walkrun.cli_core import (
     LazyChoice,
     LazyGroup,
     add_plugin_commands,
+    check_zone,
+    command_word,
+    die,
     emit_json,
     err,
     fail,
     out,
     plain_error,
+    plain_words,
+    plugins_dir_arg,
     print_next,
 )
 from walkrun.errors import WalkrunError
@@ -390,24 +395,7 @@ def _check_init_values(athlete_id: str, flags: dict[str, Any]) -> None:
     if not ATHLETE_ID_RE.match(athlete_id):
         fail(f"athlete id may use letters, digits, - and _ (got {athlete_id!r})")
     if flags.get("timezone"):
-        _check_zone(flags["timezone"])
-
-
-def _check_zone(zone: str) -> None:
-    import zoneinfo
-
-    try:
-        zoneinfo.ZoneInfo(zone)
-        return
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        pass
-    import difflib
-
-    zones = sorted(zoneinfo.available_timezones())
-    by_lower = {z.lower(): z for z in zones}
-    close = [by_lower[zone.lower()]] if zone.lower() in by_lower else difflib.get_close_matches(zone, zones, 1, 0.6)
-    hint = f": did you mean {close[0]}?" if close else ": use an IANA name such as Europe/London"
-    fail(f"unknown time zone {zone!r}{hint}")
+        check_zone(flags["timezone"])
 
 
 def _refuse_future_injury(c: Ctx, profile: AthleteProfile, flags: dict[str, Any]) -> None:
@@ -484,66 +472,18 @@ clinical.short_help = "Record a clinical test result (pass/fail)."
 demo.short_help = "Run everything on built-in sample data."
 
 
-def _command_word(args: list[str]) -> str | None:
-    from walkrun.cli_core import hoist_global_options
-
-    hoisted = hoist_global_options(args)
-    i = 0
-    while i < len(hoisted) and hoisted[i].startswith("-") and hoisted[i] != "--":
-        i += 2 if hoisted[i] in ("--home", "--athlete", "--today", "--plugins-dir") else 1
-    return hoisted[i] if i < len(hoisted) and hoisted[i] != "--" else None
-
-
-def _plugins_dir_arg(argv: list[str]) -> Path | None:
-    """--plugins-dir must be known before click parses, since plugins add commands."""
-    found: str | None = os.environ.get(PLUGINS_DIR_ENV) or None
-    for i, arg in enumerate(argv):
-        if arg == "--plugins-dir" and i + 1 < len(argv):
-            found = argv[i + 1]
-        elif arg.startswith("--plugins-dir="):
-            found = arg.split("=", 1)[1]
-    if found is None or not Path(found).is_dir():
-        return None  # click reports a bad path itself
-    return Path(found)
-
-
 def _prepare_cli(argv: list[str]) -> None:
     """Plugins can add commands: load them only when the command is not one of ours.
 
     Group help does not load them either (that alone costs more than all of start-up);
     its epilog points to `walkrun plugins`, which does.
     """
-    word = _command_word(argv)
+    word = command_word(argv)
     if word is None and "_WALKRUN_COMPLETE" not in os.environ:
         return
     if word is not None and (word in cli.commands or word in LAZY_COMMANDS):
         return
-    add_plugin_commands(cli, _plugins_dir_arg(argv))
-
-
-def _die(message: str, code: int = 1) -> NoReturn:
-    err.print(f"walkrun: error: {message}", markup=False)
-    sys.exit(code)
-
-
-# The diary parser (evidence.py) reports bad cells in Python's words; say what is expected instead.
-PLAIN_WORDS = (
-    (
-        r"line (\d+): Invalid isoformat string: ('[^']*')",
-        r"line \1, column date: \2 is not a date: expected YYYY-MM-DD",
-    ),
-    (
-        r"line (\d+): invalid literal for int\(\) with base 10: ('[^']*')",
-        r"line \1: \2 is not a pain score: expected 0-10",
-    ),
-    (r"line (\d+): could not convert string to float: ('[^']*')", r"line \1: \2 is not a number of minutes"),
-)
-
-
-def _plain(message: str) -> str:
-    for pattern, replacement in PLAIN_WORDS:
-        message = re.sub(pattern, replacement, message)
-    return message
+    add_plugin_commands(cli, plugins_dir_arg(argv))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -557,11 +497,11 @@ def main(argv: list[str] | None = None) -> None:
         err.print("Aborted.")
         sys.exit(130)
     except click.ClickException as exc:
-        _die(exc.format_message(), exc.exit_code)
+        die(exc.format_message(), exc.exit_code)
     except WalkrunError as exc:
-        _die(_plain(str(exc)))
+        die(plain_words(str(exc)))
     except Exception as exc:
         pydantic = sys.modules.get("pydantic")
         if pydantic is not None and isinstance(exc, pydantic.ValidationError):
-            _die(plain_error(exc))
+            die(plain_error(exc))
         raise

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
+import re
 import shlex
 import sys
 from collections.abc import Callable
@@ -20,7 +21,7 @@ import click
 from rich.console import Console
 
 from walkrun.errors import UsageError
-from walkrun.paths import DB_NAME, default_home
+from walkrun.paths import DB_NAME, PLUGINS_DIR_ENV, default_home
 
 if TYPE_CHECKING:
     from walkrun.models import AthleteProfile
@@ -368,3 +369,66 @@ class LazyGroup(click.Group):
         formatter.write_text("Plugins may add commands: `walkrun plugins` lists them.")
         formatter.write_paragraph()
         formatter.write_text(f"Data folder (store): {default_home()}  (change with --home or $WALKRUN_HOME)")
+
+
+def check_zone(zone: str) -> None:
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(zone)
+        return
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        pass
+    import difflib
+
+    zones = sorted(zoneinfo.available_timezones())
+    by_lower = {z.lower(): z for z in zones}
+    close = [by_lower[zone.lower()]] if zone.lower() in by_lower else difflib.get_close_matches(zone, zones, 1, 0.6)
+    hint = f": did you mean {close[0]}?" if close else ": use an IANA name such as Europe/London"
+    fail(f"unknown time zone {zone!r}{hint}")
+
+
+def command_word(args: list[str]) -> str | None:
+    hoisted = hoist_global_options(args)
+    i = 0
+    while i < len(hoisted) and hoisted[i].startswith("-") and hoisted[i] != "--":
+        i += 2 if hoisted[i] in ("--home", "--athlete", "--today", "--plugins-dir") else 1
+    return hoisted[i] if i < len(hoisted) and hoisted[i] != "--" else None
+
+
+def plugins_dir_arg(argv: list[str]) -> Path | None:
+    """--plugins-dir must be known before click parses, since plugins add commands."""
+    found: str | None = os.environ.get(PLUGINS_DIR_ENV) or None
+    for i, arg in enumerate(argv):
+        if arg == "--plugins-dir" and i + 1 < len(argv):
+            found = argv[i + 1]
+        elif arg.startswith("--plugins-dir="):
+            found = arg.split("=", 1)[1]
+    if found is None or not Path(found).is_dir():
+        return None  # click reports a bad path itself
+    return Path(found)
+
+
+def die(message: str, code: int = 1) -> NoReturn:
+    err.print(f"walkrun: error: {message}", markup=False)
+    sys.exit(code)
+
+
+# The diary parser (evidence.py) reports bad cells in Python's words; say what is expected instead.
+PLAIN_WORDS = (
+    (
+        r"line (\d+): Invalid isoformat string: ('[^']*')",
+        r"line \1, column date: \2 is not a date: expected YYYY-MM-DD",
+    ),
+    (
+        r"line (\d+): invalid literal for int\(\) with base 10: ('[^']*')",
+        r"line \1: \2 is not a pain score: expected 0-10",
+    ),
+    (r"line (\d+): could not convert string to float: ('[^']*')", r"line \1: \2 is not a number of minutes"),
+)
+
+
+def plain_words(message: str) -> str:
+    for pattern, replacement in PLAIN_WORDS:
+        message = re.sub(pattern, replacement, message)
+    return message
