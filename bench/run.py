@@ -77,6 +77,10 @@ def main() -> None:
     gen = best_of(samplegen.build_archive, 1)
     print(f"{'demo archive':<48} {len(archive) / 1e6:8.2f} MB, generated in {gen / base:.0f} x a 28-day plan")
     print(f"(median of noise: {statistics.median([best_of(lambda: None, 1) for _ in range(5)]) * 1e6:.1f} µs)")
+    print()
+    import startup  # bench/startup.py: command start-up, in fresh processes
+
+    startup.main()
 
 
 if __name__ == "__main__":
