@@ -88,6 +88,10 @@ def main() -> None:
     from fit_decode import main as fit_decode  # bench/fit_decode.py: per-MB vs fitparse/fitdecode, 1e6-record memory
 
     fit_decode(["--runs", "1"])
+    print()
+    import startup  # bench/startup.py: command start-up, in fresh processes
+
+    startup.main()
 
 
 if __name__ == "__main__":

@@ -13,7 +13,11 @@ from walkrun.models import AthleteProfile
 from walkrun.plugins import Registry, make_plugin_manager
 from walkrun.protocol import Protocol
 
-SHARED_SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
+# Real device files: $WALKRUN_SAMPLES, else ../shared/samples next to the repository.
+SAMPLES_ENV = "WALKRUN_SAMPLES"
+SHARED_SAMPLES = Path(
+    os.environ.get(SAMPLES_ENV) or Path(__file__).resolve().parents[1].parent / "shared" / "samples"
+).resolve()
 INJURY = dt.date(2026, 1, 5)
 
 
@@ -76,3 +80,47 @@ from hypothesis import settings as _hypothesis_settings  # noqa: E402
 _hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     _hypothesis_settings.load_profile("ci")
+
+
+# ---- one summary line: how many tests read real device files, and how many skipped without them ----
+_current_test: list[str] = []
+_used_samples: set[str] = set()
+_skipped_samples: set[str] = set()
+
+
+def _watch_samples(event: str, args: tuple[Any, ...]) -> None:
+    # An audit hook sees every file a test opens, so the count needs no marker on each test.
+    if _current_test and event in ("open", "os.listdir", "os.scandir") and args and args[0] is not None:
+        try:
+            path = str(os.fsdecode(args[0])) if isinstance(args[0], (str, bytes, os.PathLike)) else ""
+        except (TypeError, ValueError):
+            return
+        if path.startswith(str(SHARED_SAMPLES)):
+            _used_samples.add(_current_test[0])
+
+
+import sys as _sys  # noqa: E402
+
+_sys.addaudithook(_watch_samples)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    _current_test[:] = [item.nodeid]
+    try:
+        return (yield)
+    finally:
+        _current_test.clear()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and "sample" in str(report.longrepr).lower():
+        _skipped_samples.add(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    where = f"{SHARED_SAMPLES}" + ("" if SHARED_SAMPLES.is_dir() else " (absent)")
+    terminalreporter.write_line(
+        f"real-device tests: {len(_used_samples)} ran on files in {where}, {len(_skipped_samples)} skipped "
+        f"(point ${SAMPLES_ENV} at a samples folder to run them)"
+    )

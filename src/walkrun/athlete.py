@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from walkrun.adherence import compare
 from walkrun.classify import Classification, Thresholds, classify
 from walkrun.evidence import ClassifiedActivity, assemble_history
 from walkrun.history import DoneSession, History
@@ -62,6 +61,8 @@ def make_judge(
     tolerances = Tolerances.of(protocol) if protocol is not None else Tolerances()
 
     def judge(prescribed: Session, done: DoneSession) -> RunCheck | None:
+        from walkrun.adherence import compare  # only when a session is judged: keeps `status` start-up short
+
         item = by_id.get(done.activity_id or "")
         if item is None:
             return None

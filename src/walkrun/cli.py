@@ -1,105 +1,116 @@
-"""The ``walkrun`` command line. Thin: parse, call the core, print."""
+"""The ``walkrun`` command line. Thin: parse, call the core, print.
+
+Start-up is kept cheap: this module imports click and ``cli_core`` only; each
+command imports the engine, store and plugins it needs when it runs, and the
+commands of the other ``cli_*`` modules are imported only when invoked.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
 import click
-from pydantic import ValidationError
-from rich.console import Console
-from rich.table import Table
 
 from walkrun import __version__
-from walkrun.athlete import plan_for
-from walkrun.errors import UsageError, WalkrunError
-from walkrun.evidence import WeekEvidence, weekly_evidence
-from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult, Condition, Side, Weekday
-from walkrun.plugins import PLUGINS_DIR_ENV, Registry, get_registry
-from walkrun.progression import CLINICIAN_REVIEW
-from walkrun.store import HOME_ENV, Store, default_home
-from walkrun.views import decision_view, dumps, plan_view, protocol_view, status_view
+from walkrun.cli_core import (
+    DATE,
+    PAIN,
+    Ctx,
+    LazyChoice,
+    LazyGroup,
+    add_plugin_commands,
+    check_zone,
+    command_word,
+    die,
+    emit_json,
+    err,
+    fail,
+    out,
+    plain_error,
+    plain_words,
+    plugins_dir_arg,
+    print_next,
+)
+from walkrun.errors import WalkrunError
+from walkrun.glossary import help_epilog
+from walkrun.paths import HOME_ENV, PLUGINS_DIR_ENV
 
-# Piped output (files, CI logs) gets a fixed, roomy width instead of rich's 80 columns.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
+    from walkrun.athlete import AthletePlan
+    from walkrun.models import AthleteProfile, CheckIn, Weekday
 
-class DateType(click.ParamType):  # type: ignore[type-arg]
-    name = "YYYY-MM-DD"
+__all__ = ["DATE", "PAIN", "Ctx", "cli", "emit_json", "err", "fail", "main", "out"]
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"bad date {value!r}: use YYYY-MM-DD", param, ctx)
-
-
-DATE = DateType()
-PAIN = click.IntRange(0, 10)
-
-
-@dataclass
-class Ctx:
-    home: Path
-    athlete: str | None
-    today_opt: dt.date | None
-    plugins_dir: Path | None
-    home_given: bool = False
-    _store: Store | None = None
-
-    @property
-    def store(self) -> Store:
-        if self._store is None:
-            self._store = Store(self.home)
-        return self._store
-
-    @property
-    def registry(self) -> Registry:
-        return get_registry(self.plugins_dir)
-
-    def athlete_id(self) -> str:
-        if self.athlete:
-            return self.athlete
-        ids = self.store.athlete_ids()
-        if len(ids) == 1:
-            return ids[0]
-        raise UsageError("say which athlete with --athlete ID" + (f" (known: {', '.join(ids)})" if ids else ""))
-
-    def today(self, athlete_id: str | None = None) -> dt.date:
-        if self.today_opt:
-            return self.today_opt
-        zone = "UTC"
-        if athlete_id:
-            profile = self.store.find_profile(athlete_id)
-            zone = profile.preferences.timezone if profile else zone
-        return dt.datetime.now(ZoneInfo(zone)).date()
+# Commands defined in other modules: (module, one-line help shown by `walkrun --help` without importing it).
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "status": ("walkrun.cli_read", "Phase, gate checklist, warnings and the next sessions."),
+    "plan": ("walkrun.cli_read", "Upcoming dated sessions and why each was chosen."),
+    "explain": ("walkrun.cli_read", "Every decision: the rule, its evidence and its source."),
+    "protocols": ("walkrun.cli_read", "The rehab protocols (--show ID for one in full)."),
+    "plugins": ("walkrun.cli_read", "Loaded plugins and what each added."),
+    "athletes": ("walkrun.cli_read", "The athletes in this store."),
+    "import": ("walkrun.cli_import", "Import watch files, folders and zip exports (FIT/GPX/TCX)."),
+    "activities": ("walkrun.cli_import", "Imported activities: walk/run minutes and pain."),
+    "diary": ("walkrun.cli_import", "Import a CSV pain diary."),
+    "sync": ("walkrun.cli_coach", "Import new files, compare with the plan and re-plan."),
+    "done": ("walkrun.cli_coach", "Mark a planned session done as prescribed (no file)."),
+    "revisions": ("walkrun.cli_coach", "Stored plan revisions and why each was made."),
+    "coach": ("walkrun.cli_coach", "Every athlete at a glance: phase, pain, red flags."),
+    "export": ("walkrun.cli_export", "Write the plan as calendar, watch workouts, JSON, HTML."),
+    "feed-url": ("walkrun.cli_serve", "The secret URL of a live calendar feed."),
+    "serve": ("walkrun.cli_serve", "Serve live calendar feeds and the coach's page."),
+    "home": ("walkrun.cli_help", "Print the data folder (store) walkrun uses."),
+    "explain-term": ("walkrun.cli_help", "Explain a word: gate, W30, L3, C20, referral..."),
+    "glossary": ("walkrun.cli_help", "Every word walkrun prints, explained."),
+    "tests": ("walkrun.cli_help", "How to perform each clinical test."),
+}
+TYPED_GLOBALS = (("home", "--home"), ("athlete", "--athlete"), ("today", "--today"), ("plugins_dir", "--plugins-dir"))
 
 
-def fail(message: str) -> NoReturn:
-    raise UsageError(message)
+def _athlete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of --athlete from the store (never creates one)."""
+    from click.shell_completion import CompletionItem
+
+    home = ctx.params.get("home") or None
+    c = Ctx(Path(home) if home else _default_home(), None, None, None)
+    if not c.has_store:
+        return []
+    return [CompletionItem(a) for a in c.store.athlete_ids() if a.startswith(incomplete)]
 
 
-def emit_json(data: Any) -> None:
-    click.echo(dumps(data), nl=False)
+def _default_home() -> Path:
+    from walkrun.paths import default_home
+
+    return default_home()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=LazyGroup,
+    lazy=LAZY_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=help_epilog(),
+)
 @click.version_option(__version__, prog_name="walkrun")
 @click.option(
     "--home",
     type=click.Path(file_okay=False, path_type=Path),
     envvar=HOME_ENV,
-    help=f"Data folder (default: your user data dir; or ${HOME_ENV}).",
+    help=f"Data folder (default: your user data dir, see below; or ${HOME_ENV}).",
 )
-@click.option("--athlete", "athlete", metavar="ID", help="Athlete to act on (optional when the store has one).")
+@click.option(
+    "--athlete",
+    "athlete",
+    metavar="ID",
+    shell_complete=_athlete_ids,
+    help="Athlete to act on (optional when the store has one).",
+)
 @click.option("--today", "today", type=DATE, help="Evaluate as of this date, for reproducible runs.")
 @click.option(
     "--plugins-dir",
@@ -113,6 +124,8 @@ def cli(
 ) -> None:
     """walkrun: a safe return-to-run plan after a hip injury.
 
+    Global options (--home, --athlete, --today, --plugins-dir) may also follow the command.
+
     \b
     Typical session:
       walkrun init --athlete ann --condition femoral-neck-bsi --injury-date 2026-01-05
@@ -122,8 +135,27 @@ def cli(
       walkrun --athlete ann plan --weeks 4
       walkrun --athlete ann explain
     """
-    ctx.obj = Ctx(home or default_home(), athlete, today, plugins_dir, home_given=home is not None)
+    from click.core import ParameterSource
+
+    typed = {
+        flag: str(ctx.params[name])
+        for name, flag in TYPED_GLOBALS
+        if ctx.params.get(name) is not None and ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+    }
+    ctx.obj = Ctx(home or _default_home(), athlete, today, plugins_dir, home_given="--home" in typed, typed=typed)
     ctx.call_on_close(lambda: ctx.obj._store.close() if ctx.obj._store else None)
+
+
+def _conditions() -> list[str]:
+    from walkrun.models import Condition
+
+    return [c.value for c in Condition]
+
+
+def _sides() -> list[str]:
+    from walkrun.models import Side
+
+    return [s.value for s in Side]
 
 
 # ---- init -------------------------------------------------------------------
@@ -135,6 +167,8 @@ CLEARANCE_FLAGS = {
 
 
 def _weekdays(value: str | None) -> list[Weekday] | None:
+    from walkrun.models import Weekday
+
     if value is None:
         return None
     try:
@@ -146,9 +180,9 @@ def _weekdays(value: str | None) -> list[Weekday] | None:
 @cli.command()
 @click.option("--athlete", "athlete_opt", metavar="ID", help="Athlete id (letters, digits, - _ .).")
 @click.option("--name", help="Display name.")
-@click.option("--condition", type=click.Choice([c.value for c in Condition]), help="Diagnosis.")
+@click.option("--condition", type=LazyChoice(_conditions), help="Diagnosis.")
 @click.option("--injury-date", type=DATE, help="Date of injury or diagnosis.")
-@click.option("--side", type=click.Choice([s.value for s in Side]))
+@click.option("--side", type=LazyChoice(_sides))
 @click.option("--grade", type=click.IntRange(1, 4), help="MRI grade, if known.")
 @click.option("--surgery/--no-surgery", default=None, help="Was the injury treated surgically?")
 @click.option("--full-weight-bearing", "fwb", type=DATE, help="Date full weight-bearing was allowed.")
@@ -170,10 +204,15 @@ def _weekdays(value: str | None) -> list[Weekday] | None:
 @click.pass_obj
 def init(c: Ctx, /, athlete_opt: str | None, as_json: bool, **flags: Any) -> None:
     """Create an athlete profile, or update the given fields of an existing one."""
+    from pydantic import ValidationError
+
+    from walkrun.models import AthleteProfile
+
     athlete_id = athlete_opt or c.athlete
     if not athlete_id:
         fail("init needs --athlete ID")
-    existing = c.store.find_profile(athlete_id)
+    _check_init_values(athlete_id, flags)
+    existing = c.find_profile(athlete_id)
     data: dict[str, Any] = existing.model_dump() if existing else {"athlete_id": athlete_id}
     prefs: dict[str, Any] = data.get("preferences") or {}
     simple = {
@@ -217,8 +256,9 @@ def init(c: Ctx, /, athlete_opt: str | None, as_json: bool, **flags: Any) -> Non
         profile = AthleteProfile.model_validate(data)
     except ValidationError as exc:
         fail(_first_error(exc))
+    _refuse_future_injury(c, profile, flags)
     protocol = c.registry.protocol_for(profile.condition, profile.protocol_id)
-    created = c.store.save_profile(profile)
+    created = c.create_store().save_profile(profile)
     _save_revision(c, profile.athlete_id, "profile created" if created else "profile updated")
     if as_json:
         emit_json(profile.model_dump(mode="json"))
@@ -228,12 +268,13 @@ def init(c: Ctx, /, athlete_opt: str | None, as_json: bool, **flags: Any) -> Non
         f"{verb} athlete [bold]{profile.athlete_id}[/]: {profile.condition.label}, injured {profile.injury_date}, "
         f"protocol [bold]{protocol.id}[/] (store: {c.home})"
     )
+    if created:
+        c.hint(f"import your watch files: {c.command('import FOLDER-OR-ZIP', athlete=profile.athlete_id)}")
+        c.hint(f"or log today's walk: {c.command(LOG_EXAMPLE, athlete=profile.athlete_id)}")
 
 
 def _first_error(exc: ValidationError) -> str:
-    e = exc.errors()[0]
-    where = ".".join(str(p) for p in e["loc"])
-    return f"{where}: {e['msg']}" if where else str(e["msg"])
+    return plain_error(exc)
 
 
 def _save_revision(c: Ctx, athlete_id: str, reason: str) -> int | None:
@@ -260,6 +301,10 @@ def log(c: Ctx, /, day: dt.date | None, as_json: bool, note: str, night_pain: bo
 
     Logging the same date again fills in what was missing (e.g. the next-morning score).
     """
+    from walkrun.athlete import plan_for
+    from walkrun.models import CheckIn
+    from walkrun.views import status_view
+
     athlete_id = c.athlete_id()
     profile = c.store.profile(athlete_id)
     today = c.today(athlete_id)
@@ -283,7 +328,8 @@ def log(c: Ctx, /, day: dt.date | None, as_json: bool, note: str, night_pain: bo
     new = [d for d in ap.plan.decisions if d.date == day and not d.projected]
     for d in new:
         out.print(f"  → {d.action}: {d.rule} — {d.evidence}")
-    _print_next(ap.plan.sessions[:3])
+    print_next(ap.plan.sessions[:3])
+    _log_hint(c, athlete_id, checkin, ap)
 
 
 def _describe(c: CheckIn) -> str:
@@ -310,7 +356,10 @@ def _describe(c: CheckIn) -> str:
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def clinical(c: Ctx, day: dt.date | None, test_id: str, result: str, note: str, as_json: bool) -> None:
-    """Record a clinical test or clearance-drill result (pass/fail)."""
+    """Record a clinical test or clearance-drill result (pass/fail). `walkrun tests` shows how to do each."""
+    from walkrun.models import ClinicalTestResult
+    from walkrun.progression import CLINICIAN_REVIEW
+
     athlete_id = c.athlete_id()
     profile = c.store.profile(athlete_id)
     protocol = c.registry.protocol_for(profile.condition, profile.protocol_id)
@@ -321,7 +370,7 @@ def clinical(c: Ctx, day: dt.date | None, test_id: str, result: str, note: str, 
     test = protocol.test(test_id)
     if test is None and test_id != CLINICIAN_REVIEW:
         known = ", ".join([t.id for t in protocol.clinical_tests] + [CLINICIAN_REVIEW])
-        fail(f"unknown test {test_id!r} for protocol {protocol.id}; known: {known}")
+        fail(f"unknown test {test_id!r} for protocol {protocol.id}; known: {known} (how to do each: walkrun tests)")
     if test is not None and test.hop and protocol.is_bone and not profile.clearances.hop_tests_allowed:
         fail(
             f"{test_id} is a hop test: not offered for {profile.condition.label} until a clinician enables it "
@@ -334,272 +383,113 @@ def clinical(c: Ctx, day: dt.date | None, test_id: str, result: str, note: str, 
         emit_json({"clinical_test": record.model_dump(mode="json"), "revision": rev})
         return
     out.print(f"Recorded {test_id}: {result} on {day} for {athlete_id}")
+    c.hint(f"see the gate: {c.command('status', athlete=athlete_id)} (how to do each test: walkrun tests)")
 
 
-# ---- read commands --------------------------------------------------------------------
-def _weeks_option(f: Any) -> Any:
-    return click.option("--weeks", type=click.IntRange(1, 104), default=4, show_default=True, help="Plan horizon.")(f)
+ATHLETE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+LOG_EXAMPLE = "log --walk-min 30 --pain-during 0 --pain-after 0"
 
 
-@cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.pass_obj
-def status(c: Ctx, as_json: bool) -> None:
-    """Phase, gate checklist with evidence, warnings and the next sessions."""
+def _check_init_values(athlete_id: str, flags: dict[str, Any]) -> None:
+    """Plain words before the models' own validation gets to speak in library terms."""
+    if not ATHLETE_ID_RE.match(athlete_id):
+        fail(f"athlete id may use letters, digits, - and _ (got {athlete_id!r})")
+    if flags.get("timezone"):
+        check_zone(flags["timezone"])
+
+
+def _refuse_future_injury(c: Ctx, profile: AthleteProfile, flags: dict[str, Any]) -> None:
+    today = c.now(profile.preferences.timezone)
+    if flags.get("injury_date") is not None and profile.injury_date > today:
+        fail(f"--injury-date {profile.injury_date} is in the future (today is {today}): give the day it happened")
+
+
+def _log_hint(c: Ctx, athlete_id: str, checkin: CheckIn, ap: AthletePlan) -> None:
+    from walkrun.history import merge_checkins
+
+    day = merge_checkins(ap.history.checkins).get(checkin.date, checkin)
+    had_session = checkin.has_session or any(s.date == checkin.date for s in ap.history.sessions)
+    if had_session and day.pain_next_morning is None:
+        nxt = checkin.date + dt.timedelta(days=1)
+        cmd = c.command(f"log --date {checkin.date} --pain-next-morning 0", athlete=athlete_id)
+        c.hint(f"on the morning of {nxt}, add how the hip feels (0-10): {cmd}")
+    else:
+        c.hint(f"see where you stand: {c.command('status', athlete=athlete_id)}")
+
+
+def _with_import_hint(cmd: click.Command) -> None:
+    import functools
+
+    original = cmd.callback
+    assert original is not None
+
+    @functools.wraps(original)
+    def callback(**params: Any) -> Any:
+        c = click.get_current_context().find_object(Ctx)
+        before = _activity_count(c) if c is not None else -1
+        result = original(**params)
+        if c is not None:
+            _after_import(c, params, before)
+        return result
+
+    cmd.callback = callback
+
+
+def _activity_count(c: Ctx) -> int:
+    try:
+        return c.store.activity_count(c.athlete_id())
+    except WalkrunError:
+        return -1  # the command itself reports the problem
+
+
+def _after_import(c: Ctx, params: dict[str, Any], before: int) -> None:
+    """After an athlete's first successful import: what to do next (the summary itself is cli_import's)."""
+    if params.get("as_json") or params.get("show_errors") or before != 0:
+        return
     athlete_id = c.athlete_id()
-    ap = plan_for(c.store, c.registry, athlete_id, c.today(athlete_id), 14)
-    plan = ap.plan
-    weeks = weekly_evidence(ap.history.sessions, plan.today, policy=ap.protocol.pain)
-    if as_json:
-        emit_json({**status_view(plan), "weekly_evidence": [w.as_dict() for w in weeks]})
-        return
-    out.print(
-        f"[bold]{athlete_id}[/] — {ap.profile.condition.label}, injured {ap.profile.injury_date} "
-        f"({(plan.today - ap.profile.injury_date).days // 7} weeks ago)"
-    )
-    out.print(
-        f"Protocol: {ap.protocol.name}   Today: {plan.today}   Phase: [bold]{plan.phase.value}[/]"
-        + (f"   Level: [bold]{plan.level}[/]" if plan.level else "")
-    )
-    gate = plan.gate
-    state = f"OPEN since {gate.opened_on}" if gate.open and gate.opened_on else ("OPEN" if gate.open else "CLOSED")
-    table = Table(title=f"Gate to running: {state}", show_lines=False, expand=False)
-    table.add_column("", width=3)
-    table.add_column("criterion")
-    table.add_column("evidence")
-    for crit in gate.criteria:
-        table.add_row("[green]✔[/]" if crit.met else "[red]✘[/]", crit.name, crit.evidence)
-    out.print(table)
-    _print_weeks(weeks)
-    for w in plan.warnings[-5:]:
-        out.print(f"[yellow]warning[/] {w.date} {w.kind}: {w.message}")
-    _print_next([s for s in plan.sessions if s.kind.value != "rest"][:5])
+    if c.store.activity_count(athlete_id):
+        c.hint(f"log today's check-in with: {c.command(LOG_EXAMPLE, athlete=athlete_id)}")
+        c.hint(f"then see where you stand: {c.command('status', athlete=athlete_id)}")
 
 
-def _print_weeks(weeks: list[WeekEvidence]) -> None:
-    if not any(w.brisk_sessions or w.run_s for w in weeks):
-        return
-    table = Table(title="Brisk-walk evidence by week")
-    for col in ("week of", "walks", "brisk min", "longest", "pain-free", "pain?", "pain", "run min", "warnings"):
-        table.add_column(col)
-    for w in weeks:
-        table.add_row(
-            w.week_start.isoformat(),
-            str(w.brisk_sessions),
-            str(w.brisk_walk_s // 60),
-            f"{w.longest_brisk_walk_s // 60}′",
-            str(w.pain_free),
-            str(w.pain_unknown) if w.pain_unknown else "",
-            f"[red]{w.with_pain}[/]" if w.with_pain else "",
-            str(w.run_s // 60) if w.run_s else "",
-            "; ".join(sorted({x.split(":")[0] for x in w.warnings})),
-        )
-    out.print(table)
-
-
-def _print_next(sessions: list[Any]) -> None:
-    if not sessions:
-        return
-    out.print("Next sessions:")
-    for s in sessions:
-        out.print(f"  {s.date} {s.date.strftime('%a')}  {s.title}")
-
-
-@cli.command()
-@_weeks_option
-@click.option(
-    "--export",
-    "export_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Also write the plan in every format (ics, fit, json, html) to this folder.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.pass_obj
-def plan(c: Ctx, /, weeks: int, export_dir: Path | None, as_json: bool) -> None:
-    """Upcoming dated sessions (later ones assume earlier ones go pain-free)."""
-    athlete_id = c.athlete_id()
-    today = c.today(athlete_id)
-    if export_dir is not None:
-        from walkrun.cli_export import DEFAULT_FORMATS
-        from walkrun.export import export_plan, parse_formats
-
-        _, exported = export_plan(
-            c.store, c.registry, athlete_id, today, parse_formats(DEFAULT_FORMATS, c.registry), export_dir,
-            horizon_days=weeks * 7,
-        )  # fmt: skip
-        for e in exported:
-            err.print(f"wrote {e.writer}: {', '.join(str(p) for p in e.paths[:2])}{' …' if len(e.paths) > 2 else ''}")
-    ap = plan_for(c.store, c.registry, athlete_id, today, weeks * 7)
-    if as_json:
-        emit_json(plan_view(ap.plan))
-        return
-    table = Table(title=f"{athlete_id}: plan from {today} ({weeks} weeks, {ap.protocol.id})")
-    for col in ("date", "", "session", "run", "walk", "why"):
-        table.add_column(col)
-    for s in ap.plan.sessions:
-        table.add_row(
-            s.date.isoformat(),
-            s.date.strftime("%a"),
-            s.title,
-            f"{s.run_s // 60}′" if s.run_s else "",
-            f"{s.walk_s // 60}′" if s.walk_s else "",
-            (s.reason[:70] + "…") if len(s.reason) > 71 else s.reason,
-        )
-    out.print(table)
-    out.print("Sessions after today are provisional: each step up needs the sessions before it to stay pain-free.")
-
-
-@cli.command()
-@click.option("--all", "show_all", is_flag=True, help="Include projected decisions.")
-@click.option("--diff", "show_diff", is_flag=True, help="What changed between the last two plan revisions, and why.")
-@click.option("--from-rev", type=click.IntRange(1), help="With --diff: the older revision.")
-@click.option("--to-rev", type=click.IntRange(1), help="With --diff: the newer revision.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.pass_obj
-def explain(
-    c: Ctx, /, show_all: bool, show_diff: bool, from_rev: int | None, to_rev: int | None, as_json: bool
-) -> None:
-    """The decision log: every rule that fired, its evidence and its source."""
-    athlete_id = c.athlete_id()
-    if show_diff or from_rev or to_rev:
-        from walkrun.cli_coach import _print_diff, explain_diff
-
-        diff = explain_diff(c, athlete_id, from_rev, to_rev)
-        if as_json:
-            emit_json(diff)
-            return
-        out.print(
-            f"{athlete_id}: revision {diff['from_revision']} (as of {diff['from_today']}) → "
-            f"revision {diff['to_revision']} (as of {diff['to_today']})"
-        )
-        _print_diff(diff)
-        return
-    ap = plan_for(c.store, c.registry, athlete_id, c.today(athlete_id), 28)
-    decisions = [d for d in ap.plan.decisions if show_all or not d.projected]
-    if as_json:
-        emit_json(
-            {
-                "athlete": athlete_id,
-                "today": ap.plan.today.isoformat(),
-                "phase": ap.plan.phase.value,
-                "level": ap.plan.level,
-                "decisions": [decision_view(d) for d in ap.plan.decisions],
-            }
-        )
-        return
-    if not decisions:
-        out.print("No decisions yet.")
-    for d in decisions:
-        move = f" {d.level_from or ''}→{d.level_to}" if d.level_to and d.level_to != d.level_from else ""
-        tag = " (projected)" if d.projected else ""
-        out.print(f"[bold]{d.date}[/] {d.action}{move} [cyan]{d.rule}[/]{tag}")
-        out.print(f"    evidence: {d.evidence}")
-        out.print(f"    source:   {d.source}")
-
-
-@cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.pass_obj
-def protocols(c: Ctx, as_json: bool) -> None:
-    """List the available rehab protocols."""
-    items = [protocol_view(p) for _, p in sorted(c.registry.protocols.items())]
-    if as_json:
-        emit_json({"protocols": items})
-        return
-    for p in items:
-        out.print(f"[bold]{p['id']}[/] — {p['name']} ({p['tissue']})")
-        out.print(f"  conditions: {', '.join(p['conditions'])}; default for: {', '.join(p['default_for']) or '-'}")
-        out.print(
-            f"  levels: {', '.join(lv['id'] + ' ' + lv['name'] for lv in p['levels'])}; "
-            f"then continuous {p['continuous_min'][0]}→{p['continuous_min'][-1]} min"
-        )
-        if p["required_clinical_tests"]:
-            out.print(f"  required tests: {', '.join(p['required_clinical_tests'])}")
-
-
-@cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.pass_obj
-def plugins(c: Ctx, as_json: bool) -> None:
-    """List loaded plugins and what each registered."""
-    reg = c.registry
-    items = [info.as_dict() for info in reg.plugins.values()]
-    if as_json:
-        emit_json({"plugins": items})
-        return
-    for p in items:
-        what = "; ".join(f"{k}: {', '.join(v)}" for k, v in p["registered"].items()) or "-"
-        line = f"[bold]{p['name']}[/] ({p['origin']}{', ' + p['distribution'] if p['distribution'] else ''}) {what}"
-        out.print(line)
-        if p["error"]:
-            out.print(f"  [red]error:[/] {p['error']}")
-
-
-@cli.command()
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_obj
-def athletes(c: Ctx, as_json: bool) -> None:
-    """List the athletes in this store."""
-    rows = []
-    for athlete_id in c.store.athlete_ids():
-        p = c.store.profile(athlete_id)
-        rows.append(
-            {
-                "athlete": athlete_id,
-                "name": p.name,
-                "condition": p.condition.value,
-                "injury_date": p.injury_date.isoformat(),
-            }
-        )
-    if as_json:
-        emit_json({"athletes": rows})
-        return
-    for r in rows:
-        out.print(f"{r['athlete']}  {r['condition']}  injured {r['injury_date']}  {r['name']}")
+cli.on_load["import"] = _with_import_hint
 
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the demo's final status as JSON.")
 @click.pass_obj
 def demo(c: Ctx, as_json: bool) -> None:
-    """Run walkrun end to end on built-in sample data (a fresh demo store)."""
+    """Run walkrun end to end on built-in sample data (its own fresh folder unless --home is given)."""
     from walkrun.demo import run_demo
 
     run_demo(c, as_json=as_json)
 
 
-from walkrun import cli_coach, cli_export, cli_import, cli_serve  # noqa: E402,F401  (they register their commands)
-
-
-def _plugins_dir_arg(argv: list[str]) -> Path | None:
-    """--plugins-dir must be known before click parses, since plugins add commands."""
-    found: str | None = os.environ.get(PLUGINS_DIR_ENV) or None
-    for i, arg in enumerate(argv):
-        if arg == "--plugins-dir" and i + 1 < len(argv):
-            found = argv[i + 1]
-        elif arg.startswith("--plugins-dir="):
-            found = arg.split("=", 1)[1]
-    if found is None or not Path(found).is_dir():
-        return None  # click reports a bad path itself
-    return Path(found)
-
-
-_commands_added = False
+# One line each in `walkrun --help` (the docstrings say more in `walkrun COMMAND --help`).
+init.short_help = "Create an athlete (or change their details)."
+log.short_help = "Record a check-in: pain scores, a session done by hand."
+clinical.short_help = "Record a clinical test result (pass/fail)."
+demo.short_help = "Run everything on built-in sample data."
 
 
 def _prepare_cli(argv: list[str]) -> None:
-    global _commands_added
-    if not _commands_added:
-        get_registry(_plugins_dir_arg(argv)).add_commands(cli)
-        _commands_added = True
+    """Plugins can add commands: load them only when the command is not one of ours.
+
+    Group help does not load them either (that alone costs more than all of start-up);
+    its epilog points to `walkrun plugins`, which does.
+    """
+    word = command_word(argv)
+    if word is None and "_WALKRUN_COMPLETE" not in os.environ:
+        return
+    if word is not None and (word in cli.commands or word in LAZY_COMMANDS):
+        return
+    add_plugin_commands(cli, plugins_dir_arg(argv))
 
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         _prepare_cli(args)
-        for failure in get_registry(_plugins_dir_arg(args)).failures:
-            err.print(f"[yellow]plugin skipped:[/] {failure.name}: {failure.error}")
         cli.main(args=args, prog_name="walkrun", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -607,11 +497,11 @@ def main(argv: list[str] | None = None) -> None:
         err.print("Aborted.")
         sys.exit(130)
     except click.ClickException as exc:
-        err.print(f"walkrun: error: {exc.format_message()}", markup=False)
-        sys.exit(exc.exit_code)
+        die(exc.format_message(), exc.exit_code)
     except WalkrunError as exc:
-        err.print(f"walkrun: error: {exc}", markup=False)
-        sys.exit(1)
-    except ValidationError as exc:
-        err.print(f"walkrun: error: {_first_error(exc)}", markup=False)
-        sys.exit(1)
+        die(plain_words(str(exc)))
+    except Exception as exc:
+        pydantic = sys.modules.get("pydantic")
+        if pydantic is not None and isinstance(exc, pydantic.ValidationError):
+            die(plain_error(exc))
+        raise

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich import box
 from rich.table import Table
 
 from walkrun.athlete import plan_for
@@ -161,15 +162,39 @@ def explain_diff(c: Ctx, athlete_id: str, rev_from: int | None, rev_to: int | No
 def coach(c: Ctx, as_json: bool) -> None:
     """Roster of every athlete: phase, level, recency, last pain and red flags."""
     today = c.today()
-    rows = build_roster(c.store, c.registry, today)
-    if as_json:
-        emit_json({"today": today.isoformat(), "athletes": [r.as_dict() for r in rows]})
+    ids = c.store.athlete_ids() if c.has_store else []
+    if not ids and not as_json:
+        out.print(f"The store {c.home} is empty: {c.no_athlete()}", soft_wrap=True, markup=False)
         return
-    table = Table(title=f"Roster as of {today}")
+    rows = build_roster(c.store, c.registry, today) if ids else []
+    problems = _unlisted(c, ids, {r.athlete for r in rows}, today)
+    if as_json:
+        emit_json({"today": today.isoformat(), "athletes": [r.as_dict() for r in rows], "problems": problems})
+        return
+    table = Table(title=f"Roster as of {today}", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for col in ("athlete", "phase", "level", "last session", "last pain", "red flags"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for r in rows:
         last = "never" if r.days_since_last_session is None else f"{r.days_since_last_session} d ago"
         flags = "\n".join(f"[red]{f}[/]" for f in r.red_flags) or "[green]none[/]"
         table.add_row(r.athlete, r.phase, r.level or "", last, r.last_pain or "", flags)
+    for p in problems:
+        table.add_row(p["athlete"], "?", "", "", "", f"[red]{p['problem']}[/]")
     out.print(table)
+
+
+def _unlisted(c: Ctx, ids: list[str], listed: set[str], today: dt.date) -> list[dict[str, str]]:
+    """Athletes the roster cannot plan for (e.g. an injury date after today), named, not dropped."""
+    problems = []
+    for athlete_id in ids:
+        if athlete_id in listed:
+            continue
+        profile = c.store.profile(athlete_id)
+        problem = (
+            f"injury date {profile.injury_date} is after {today}: fix it with "
+            f"{c.command('init --injury-date YYYY-MM-DD', athlete=athlete_id)}"
+            if profile.injury_date > today
+            else "not planned"
+        )
+        problems.append({"athlete": athlete_id, "problem": problem})
+    return problems

@@ -132,4 +132,5 @@ def run_demo(c: Ctx, *, as_json: bool = False) -> None:
     for e in exported:
         shown = e.paths[0].parent if e.writer == "fit" and e.paths else (e.paths[0] if e.paths else "-")
         out.print(f"     {labels.get(e.writer, e.writer):>15}: {shown}")
-    out.print(f"Explore: walkrun --home {home} --athlete {DEMO_ATHLETE} --today {today} status | plan | explain")
+    explore = f"walkrun --home {home} --athlete {DEMO_ATHLETE} --today {today}"
+    out.print(f"next: explore it with `{explore} status` (or plan, explain)", soft_wrap=True, markup=False)

@@ -19,21 +19,25 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import click
 import pluggy
 
 from walkrun import hookspecs
 from walkrun.errors import PluginError, ProtocolError, UsageError
-from walkrun.models import Condition
-from walkrun.protocol import Protocol, load_protocol_file
-from walkrun.readers import Reader
-from walkrun.writers import Writer
+from walkrun.paths import PLUGINS_DIR_ENV
+
+if TYPE_CHECKING:
+    import click
+
+    from walkrun.models import Condition
+    from walkrun.protocol import Protocol
+    from walkrun.readers import Reader
+    from walkrun.writers import Writer
 
 ENTRY_POINT_GROUP = "walkrun"
 ALLOW_ENV = "WALKRUN_LOAD_PLUGINS"
-PLUGINS_DIR_ENV = "WALKRUN_PLUGINS_DIR"
+__all__ = ["PLUGINS_DIR_ENV", "Registry", "get_registry", "make_plugin_manager"]
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "walkrun.default_plugins.protocols",
     "walkrun.default_plugins.fit_reader",
@@ -45,6 +49,13 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "walkrun.default_plugins.html_writer",
     "walkrun.default_plugins.summary_html",
 )
+# What each built-in registers: a lazy registry imports only the modules a command needs
+# (``status`` needs protocols, not fitparse or icalendar).
+KIND_HOOKS = {"readers": "register_readers", "writers": "register_writers", "protocols": "register_protocols"}
+BUILTIN_KINDS: dict[str, str] = {
+    modname: "protocols" if modname.endswith("protocols") else modname.rsplit("_", 1)[1] + "s"
+    for modname in BUILTIN_PLUGINS
+}
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -57,6 +68,7 @@ class PluginInfo:
     hooks: list[str] = field(default_factory=list)
     registered: dict[str, list[str]] = field(default_factory=dict)
     error: str | None = None
+    commands: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +79,7 @@ class PluginInfo:
             "hooks": sorted(self.hooks),
             "registered": {k: sorted(v) for k, v in sorted(self.registered.items())},
             "error": self.error,
+            "commands": sorted(self.commands),
         }
 
 
@@ -76,9 +89,40 @@ class Registry:
 
     pm: pluggy.PluginManager
     plugins: dict[str, PluginInfo]
-    readers: dict[str, type[Reader]] = field(default_factory=dict)
-    writers: dict[str, type[Writer]] = field(default_factory=dict)
-    protocols: dict[str, Protocol] = field(default_factory=dict)
+    on_failure: Callable[[PluginInfo], None] | None = None
+    _tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def readers(self) -> dict[str, type[Reader]]:
+        return self._table("readers")
+
+    @property
+    def writers(self) -> dict[str, type[Writer]]:
+        return self._table("writers")
+
+    @property
+    def protocols(self) -> dict[str, Protocol]:
+        return self._table("protocols")
+
+    def load_all(self) -> Registry:
+        """Collect every kind now (``walkrun plugins`` shows all of it)."""
+        for kind in KIND_HOOKS:
+            self._table(kind)
+        return self
+
+    def _table(self, kind: str) -> dict[str, Any]:
+        table = self._tables.get(kind)
+        if table is None:
+            failed = {name for name, info in self.plugins.items() if info.error}
+            table = self._tables[kind] = {}
+            for modname, module_kind in BUILTIN_KINDS.items():
+                if module_kind == kind:
+                    _register_builtin(self.pm, self.plugins, modname)
+            _collect_kind(self, kind, table)
+            for name, info in self.plugins.items():
+                if info.error and name not in failed and self.on_failure is not None:
+                    self.on_failure(info)
+        return table
 
     @property
     def failures(self) -> list[PluginInfo]:
@@ -107,7 +151,11 @@ class Registry:
 
     def add_commands(self, cli: click.Group) -> None:
         for info, impl in _impls(self.pm, "register_commands", self.plugins):
+            before = set(cli.commands)
             _guarded(info, functools.partial(impl.function, cli=cli))
+            added = sorted(set(cli.commands) - before)
+            if added:
+                info.commands = added
 
 
 def _lookup(kind: str, table: Mapping[str, Any], name: str) -> Any:
@@ -124,20 +172,24 @@ def make_plugin_manager(
     plugins_dir: Path | None = None,
     extra: Iterable[object] = (),
     env: Mapping[str, str] | None = None,
+    lazy: bool = False,
 ) -> Registry:
     """Build a plugin manager with the built-ins, allowed entry points, a plugins dir and ``extra``.
 
     ``WALKRUN_LOAD_PLUGINS`` (comma-separated distribution or entry-point
     names) limits which third-party plugins load; set it empty to load none.
+    With ``lazy``, built-ins are imported and each kind (readers, writers,
+    protocols) collected only when first asked for.
     """
     env = os.environ if env is None else env
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     plugins: dict[str, PluginInfo] = {}
     for modname in BUILTIN_PLUGINS:
-        module = importlib.import_module(modname)
-        pm.register(module, name=modname)
-        plugins[modname] = PluginInfo(modname, "builtin", "walkrun", _version("walkrun"))
+        # Listed first, registered now or on first use: built-ins own their names either way.
+        plugins[modname] = PluginInfo(modname, "builtin", "walkrun")
+        if not lazy:
+            _register_builtin(pm, plugins, modname)
     allow = _allow_list(env)
     if load_entrypoints:
         _load_entry_points(pm, plugins, allow)
@@ -155,10 +207,19 @@ def make_plugin_manager(
         if plugin is not None:
             info.hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
     registry = Registry(pm=pm, plugins=plugins)
-    _collect(registry)
-    return registry
+    return registry if lazy else registry.load_all()
 
 
+def _register_builtin(pm: pluggy.PluginManager, plugins: dict[str, PluginInfo], modname: str) -> None:
+    module = importlib.import_module(modname)
+    if not pm.is_registered(module):
+        pm.register(module, name=modname)
+    info = plugins[modname]
+    info.version = info.version or _version("walkrun")
+    info.hooks = sorted(h.name for h in pm.get_hookcallers(module) or [])
+
+
+@functools.cache
 def _version(dist: str) -> str | None:
     try:
         return importlib.metadata.version(dist)
@@ -241,7 +302,11 @@ def _guarded(info: PluginInfo, call: Callable[[], object]) -> None:
         info.error = f"{info.distribution or info.name}: {_short(exc)}"
 
 
-def _collect(registry: Registry) -> None:
+def _collect_kind(registry: Registry, kind: str, table: dict[str, Any]) -> None:
+    from walkrun.protocol import Protocol
+    from walkrun.readers import Reader
+    from walkrun.writers import Writer
+
     pm, plugins = registry.pm, registry.plugins
 
     def registrar(
@@ -261,13 +326,13 @@ def _collect(registry: Registry) -> None:
 
         return register
 
-    for hook, kind, table, check in (
-        ("register_readers", "readers", registry.readers, lambda c: _check_class(c, Reader, ("sniff", "read"))),
-        ("register_writers", "writers", registry.writers, lambda c: _check_class(c, Writer, ("write",))),
-        ("register_protocols", "protocols", registry.protocols, _check_protocol),
-    ):
-        for info, impl in _impls(pm, hook, plugins):
-            _guarded(info, functools.partial(impl.function, register=registrar(info, kind, table, check)))
+    checks: dict[str, Callable[[Any], Any]] = {
+        "readers": lambda c: _check_class(c, Reader, ("sniff", "read")),
+        "writers": lambda c: _check_class(c, Writer, ("write",)),
+        "protocols": _check_protocol,
+    }
+    for info, impl in _impls(pm, KIND_HOOKS[kind], plugins):
+        _guarded(info, functools.partial(impl.function, register=registrar(info, kind, table, checks[kind])))
 
 
 def _check_class(cls: Any, base: type, methods: tuple[str, ...]) -> Any:
@@ -285,6 +350,8 @@ def _check_class(cls: Any, base: type, methods: tuple[str, ...]) -> Any:
 
 
 def _check_protocol(item: Any) -> Protocol:
+    from walkrun.protocol import Protocol, load_protocol_file
+
     if isinstance(item, Protocol):
         return item
     if isinstance(item, (str, Path)):
@@ -299,5 +366,5 @@ def get_registry(plugins_dir: Path | None = None, *, refresh: bool = False) -> R
     """The process-wide registry the CLI uses, built once per plugins dir."""
     key = plugins_dir.resolve() if plugins_dir is not None else None
     if refresh or key not in _cache:
-        _cache[key] = make_plugin_manager(plugins_dir=plugins_dir)
+        _cache[key] = make_plugin_manager(plugins_dir=plugins_dir, lazy=True)
     return _cache[key]

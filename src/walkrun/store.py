@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import secrets
 import sqlite3
 import zlib
@@ -19,15 +18,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 from walkrun.activities import Activity
 from walkrun.errors import StoreError, UnknownAthleteError
 from walkrun.ingest_items import ImportCache, ImportItem, KnownContent
 from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult
-
-HOME_ENV = "WALKRUN_HOME"
-
+from walkrun.paths import DB_NAME, HOME_ENV, default_home  # noqa: F401  (re-exported for callers)
 
 @dataclass(frozen=True)
 class Duplicate:
@@ -36,8 +31,6 @@ class Duplicate:
     reason: str
     import_run: int
 
-
-DB_NAME = "walkrun.sqlite3"
 SCHEMA_VERSION = 1
 
 SCHEMA = """
@@ -135,11 +128,6 @@ CREATE TABLE IF NOT EXISTS plan_revisions (
     PRIMARY KEY (athlete_id, rev)
 );
 """
-
-
-def default_home() -> Path:
-    env = os.environ.get(HOME_ENV)
-    return Path(env) if env else Path(platformdirs.user_data_dir("walkrun", appauthor=False))
 
 
 class Store:
