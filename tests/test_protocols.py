@@ -18,7 +18,7 @@ def test_every_shipped_protocol_validates_and_cites_known_sources(registry: Regi
     for path in files:
         proto = load_protocol_file(path)
         assert proto.id == path.stem
-        for key, src in proto.sources.items():
+        for key in proto.sources:
             cited = proto.cite(key)
             assert cited and "seed" not in cited and "DESIGN" not in cited, key
         for rule in proto.pain.rules:

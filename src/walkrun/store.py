@@ -24,12 +24,14 @@ from walkrun.ingest_items import ImportCache, ImportItem, KnownContent
 from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult
 from walkrun.paths import DB_NAME, HOME_ENV, default_home  # noqa: F401  (re-exported for callers)
 
+
 @dataclass(frozen=True)
 class Duplicate:
     """Why an activity was not stored, and the import run that stored the one it repeats."""
 
     reason: str
     import_run: int
+
 
 SCHEMA_VERSION = 1
 
