@@ -268,9 +268,20 @@ def init(c: Ctx, /, athlete_opt: str | None, as_json: bool, **flags: Any) -> Non
         f"{verb} athlete [bold]{profile.athlete_id}[/]: {profile.condition.label}, injured {profile.injury_date}, "
         f"protocol [bold]{protocol.id}[/] (store: {c.home})"
     )
+    _print_floors(profile)
     if created:
         c.hint(f"import your watch files: {c.command('import FOLDER-OR-ZIP', athlete=profile.athlete_id)}")
         c.hint(f"or log today's walk: {c.command(LOG_EXAMPLE, athlete=profile.athlete_id)}")
+
+
+def _print_floors(profile: AthleteProfile) -> None:
+    from walkrun.floors import describe
+
+    floors = describe(profile.condition)
+    if floors:
+        out.print(f"Safety floors for {profile.condition.label} (no protocol can relax them):")
+        for line in floors:
+            out.print(f"  - {line}")
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -294,12 +305,25 @@ def _save_revision(c: Ctx, athlete_id: str, reason: str) -> int | None:
 @click.option("--pain-next-morning", type=PAIN, help="Pain the next morning, 0-10 (can be added the next day).")
 @click.option("--night-pain", is_flag=True, help="Pain woke you or kept you up at night.")
 @click.option("--note", default="", help="Free text.")
+@click.option("--correct", is_flag=True, help="Replace a mistaken score for --date (needs --reason; kept in history).")
+@click.option("--reason", default="", help="Why a score is corrected (with --correct).")
 @click.option("--json", "as_json", is_flag=True, help="Print the stored check-in and today's session as JSON.")
 @click.pass_obj
-def log(c: Ctx, /, day: dt.date | None, as_json: bool, note: str, night_pain: bool, **values: Any) -> None:
+def log(
+    c: Ctx,
+    /,
+    day: dt.date | None,
+    as_json: bool,
+    note: str,
+    night_pain: bool,
+    correct: bool,
+    reason: str,
+    **values: Any,
+) -> None:
     """Record a check-in: pain scores, and optionally a session done by hand.
 
-    Logging the same date again fills in what was missing (e.g. the next-morning score).
+    Check-ins are never overwritten: logging a date again adds to it, and the worst score reported for a
+    date stands. A mistaken score is replaced only with --correct --reason, which stays in the history.
     """
     from walkrun.athlete import plan_for
     from walkrun.models import CheckIn
@@ -308,14 +332,20 @@ def log(c: Ctx, /, day: dt.date | None, as_json: bool, note: str, night_pain: bo
     athlete_id = c.athlete_id()
     profile = c.store.profile(athlete_id)
     today = c.today(athlete_id)
-    day = day or today
+    if day is None:
+        day = _morning_after(c, athlete_id, today, values)
     if day > today:
         fail(f"--date {day} is in the future (today is {today})")
     if day < profile.injury_date:
-        fail(f"--date {day} is before the injury date {profile.injury_date}")
+        fail(f"--date {day} is before the injury date {profile.injury_date}: nothing before the injury is evidence")
     if all(v is None for v in values.values()) and not night_pain and not note:
         fail("nothing to log: give pain scores, --night-pain, --walk-min/--run-min or --note")
-    checkin = CheckIn(date=day, night_pain=night_pain, note=note, **values)
+    if correct and not reason.strip():
+        fail("--correct needs --reason TEXT: a correction is kept in the history with why it was made")
+    if reason and not correct:
+        fail("--reason goes with --correct")
+    checkin = CheckIn(date=day, night_pain=night_pain, note=note, correction=correct, reason=reason, **values)
+    _warn_if_lower(c, athlete_id, checkin)
     c.store.add_checkin(athlete_id, checkin)
     rev = _save_revision(c, athlete_id, f"check-in {day} logged")
     ap = plan_for(c.store, c.registry, athlete_id, today)
@@ -332,6 +362,45 @@ def log(c: Ctx, /, day: dt.date | None, as_json: bool, note: str, night_pain: bo
     _log_hint(c, athlete_id, checkin, ap)
 
 
+def _morning_after(c: Ctx, athlete_id: str, today: dt.date, values: dict[str, Any]) -> dt.date:
+    """A next-morning score logged with no date belongs to yesterday's session when today has none."""
+    only_morning = values.get("pain_next_morning") is not None and all(
+        v is None for k, v in values.items() if k != "pain_next_morning"
+    )
+    if not only_morning:
+        return today
+    from walkrun.athlete import load_history
+
+    history, _ = load_history(c.store, c.store.profile(athlete_id))
+    days = {s.date for s in history.sessions}
+    yesterday = today - dt.timedelta(days=1)
+    if today not in days and yesterday in days:
+        err.print(f"Next-morning pain added to yesterday's session ({yesterday}): it is the morning after it.")
+        return yesterday
+    return today
+
+
+def _warn_if_lower(c: Ctx, athlete_id: str, new: CheckIn) -> None:
+    """Say so when a lower score will not replace a worse one already recorded for that date."""
+    from walkrun.history import merge_checkins
+
+    if new.correction:
+        return
+    old = merge_checkins(x for x in c.store.checkins(athlete_id) if x.date == new.date).get(new.date)
+    if old is None:
+        return
+    lower = [
+        f"{k.removeprefix('pain_').replace('_', ' ')} {getattr(old, k)}/10"
+        for k in ("pain_during", "pain_after", "pain_next_morning")
+        if getattr(new, k) is not None and getattr(old, k) is not None and getattr(new, k) < getattr(old, k)
+    ]
+    if lower:
+        err.print(
+            f"[yellow]Note:[/] the worst score recorded for {new.date} stands ({', '.join(lower)}); "
+            "to fix a mistake use --correct --reason TEXT."
+        )
+
+
 def _describe(c: CheckIn) -> str:
     parts = []
     if c.walk_min:
@@ -345,6 +414,8 @@ def _describe(c: CheckIn) -> str:
         parts.append("night pain")
     if c.note:
         parts.append(f"note: {c.note}")
+    if c.correction:
+        parts.append(f"correction: {c.reason}")
     return ", ".join(parts)
 
 
@@ -358,15 +429,17 @@ def _describe(c: CheckIn) -> str:
 def clinical(c: Ctx, day: dt.date | None, test_id: str, result: str, note: str, as_json: bool) -> None:
     """Record a clinical test or clearance-drill result (pass/fail). `walkrun tests` shows how to do each."""
     from walkrun.models import ClinicalTestResult
-    from walkrun.progression import CLINICIAN_REVIEW
+    from walkrun.progression import CLINICIAN_REVIEW, floored
 
     athlete_id = c.athlete_id()
     profile = c.store.profile(athlete_id)
-    protocol = c.registry.protocol_for(profile.condition, profile.protocol_id)
+    protocol = floored(c.registry.protocol_for(profile.condition, profile.protocol_id), profile)
     today = c.today(athlete_id)
     day = day or today
     if day > today:
         fail(f"--date {day} is in the future (today is {today})")
+    if day < profile.injury_date:
+        fail(f"--date {day} is before the injury date {profile.injury_date}: a test before the injury is not evidence")
     test = protocol.test(test_id)
     if test is None and test_id != CLINICIAN_REVIEW:
         known = ", ".join([t.id for t in protocol.clinical_tests] + [CLINICIAN_REVIEW])
