@@ -290,15 +290,15 @@ _EFFECTIVE: dict[tuple[int, str], tuple[Protocol, Protocol]] = {}
 
 
 def floored(protocol: Protocol, profile: AthleteProfile) -> Protocol:
-    """The protocol tightened to the athlete's condition floors (memoised per protocol object)."""
-    if _EFFECTIVE.get((id(protocol), "floored"), (None,))[0] is protocol:
-        return protocol
+    """The protocol tightened to the athlete's condition floors (memoised per protocol object and condition)."""
     key = (id(protocol), profile.condition.value)
     hit = _EFFECTIVE.get(key)
     if hit is None or hit[0] is not protocol:
-        hit = (protocol, effective_protocol(protocol, profile.condition))
+        result = effective_protocol(protocol, profile.condition)
+        hit = (protocol, result)
         _EFFECTIVE[key] = hit
-        _EFFECTIVE[(id(hit[1]), "floored")] = (hit[1], hit[1])
+        # Flooring the result again must give itself (callers may pass an already floored protocol).
+        _EFFECTIVE[(id(result), profile.condition.value)] = (result, result)
     return hit[1]
 
 
