@@ -45,6 +45,9 @@ def session_view(s: Session) -> dict[str, Any]:
         "total_s": s.total_s,
         "intensity": s.intensity,
         "reason": s.reason,
+        "rule": s.rule,
+        "source": s.source,
+        "capped": s.capped,
         "provisional": s.provisional,
     }
 
