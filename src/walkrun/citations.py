@@ -84,7 +84,19 @@ def resolve(source: _SourceLike) -> Citation:
 
 def format_citation(source: _SourceLike) -> str:
     """One line: 'Authors (year). Title. Venue. doi:... (note)'; walkrun defaults say so first."""
-    c = resolve(source)
+    key = tuple(getattr(source, k) for k in _FIELDS)
+    text = _FORMATTED.get(key)
+    if text is None:
+        text = _FORMATTED[key] = _format(resolve(source))
+    return text
+
+
+_FIELDS = ("cite", "note", "authors", "year", "title", "venue", "doi", "url", "walkrun_default")
+# Citations are formatted once per distinct source: the engine cites on every replayed day.
+_FORMATTED: dict[tuple[object, ...], str] = {}
+
+
+def _format(c: Citation) -> str:
     if c.walkrun_default:
         label = "walkrun conservative default, not a published finding (a clinician may change it)"
         return f"{label}: {c.note}" if c.note else label

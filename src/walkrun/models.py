@@ -62,7 +62,10 @@ class Weekday(StrEnum):
 
     @classmethod
     def of(cls, day: dt.date) -> Weekday:
-        return list(cls)[day.weekday()]
+        return _WEEKDAYS[day.weekday()]
+
+
+_WEEKDAYS: tuple[Weekday, ...] = tuple(Weekday)
 
 
 class Preferences(BaseModel):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from walkrun import citations
@@ -19,7 +21,7 @@ from walkrun.plan import RUN_KINDS, WALK_KINDS, Phase, Session, SessionKind, Ste
 from walkrun.protocol import Source
 
 if TYPE_CHECKING:
-    from walkrun.progression import Replay
+    from walkrun.progression import Replay, Rung
 
 DAY = dt.timedelta(days=1)
 SCHEDULE_SOURCE = citations.format_citation(
@@ -33,12 +35,44 @@ def step(kind: StepKind, **fields: Any) -> Step:
     return Step.model_construct(kind=kind, **data)
 
 
+@dataclass(frozen=True, slots=True)
+class Rx:
+    """A day's prescription; becomes a ``Session`` only when someone will read it (most replayed days never are)."""
+
+    date: dt.date
+    slot: str
+    kind: SessionKind
+    phase: Phase
+    level: str | None
+    title: str
+    steps: list[Step]
+    run_s: int
+    walk_s: int
+    total_s: int
+    intensity: str
+    reason: str
+    rule: str
+    source: str
+    capped: bool
+
+    def session(self, provisional: bool = False) -> Session:
+        fields = {f: getattr(self, f) for f in self.__slots__}
+        return Session.model_construct(**fields, provisional=provisional)
+
+
 def session(
     r: Replay, day: dt.date, kind: SessionKind, title: str, steps: list[Step], why: tuple[str, str, str], **kw: object
-) -> Session:
+) -> Rx:
     """``why`` is (rule, evidence, source); none of them may be empty."""
     rule, reason, source = why
-    return Session.model_construct(
+    totals = r.totals_memo.get(id(steps))
+    if totals is None:
+        totals = r.totals_memo[id(steps)] = (
+            sum(s.seconds_of(RUN_KINDS) for s in steps),
+            sum(s.seconds_of(WALK_KINDS) for s in steps),
+            sum(s.total_s for s in steps),
+        )
+    return Rx(
         date=day,
         slot=day.isoformat(),
         kind=kind,
@@ -46,19 +80,18 @@ def session(
         level=r.level_id(),
         title=title,
         steps=steps,
-        run_s=sum(s.seconds_of(RUN_KINDS) for s in steps),
-        walk_s=sum(s.seconds_of(WALK_KINDS) for s in steps),
-        total_s=sum(s.total_s for s in steps),
+        run_s=totals[0],
+        walk_s=totals[1],
+        total_s=totals[2],
         intensity=str(kw.pop("intensity", "")),
         reason=reason,
         rule=rule,
         source=source,
         capped=bool(kw.pop("capped", False)),
-        provisional=False,
     )
 
 
-def prescribe(r: Replay, day: dt.date) -> Session:
+def prescribe(r: Replay, day: dt.date) -> Rx:
     wd = Weekday.of(day)
     if r.referred_on is not None:
         return rest(r, day, "Paused: see your clinician before walking fast or running again", r.last_why)
@@ -105,11 +138,20 @@ def _schedule() -> tuple[str, str, str]:
     return ("schedule", "no session planned on this weekday", SCHEDULE_SOURCE)
 
 
-def rest(r: Replay, day: dt.date, title: str, why: tuple[str, str, str]) -> Session:
-    return session(r, day, SessionKind.REST, title, [step(StepKind.REST, label=title)], why)
+def steps_for(r: Replay, key: tuple[object, ...], build: Callable[[], list[Step]]) -> list[Step]:
+    """Steps are immutable and repeat day after day: build each distinct list once per replay."""
+    found = r.steps_memo.get(key)
+    if found is None:
+        found = r.steps_memo[key] = build()
+    return found
 
 
-def protected_loading(r: Replay, day: dt.date) -> Session:
+def rest(r: Replay, day: dt.date, title: str, why: tuple[str, str, str]) -> Rx:
+    steps = steps_for(r, ("rest", title), lambda: [step(StepKind.REST, label=title)])
+    return session(r, day, SessionKind.REST, title, steps, why)
+
+
+def protected_loading(r: Replay, day: dt.date) -> Rx:
     wb = r.proto.weight_bearing
     exercises = list(wb.exercises) if wb else []
     why = (
@@ -117,23 +159,30 @@ def protected_loading(r: Replay, day: dt.date) -> Session:
         f"protected loading until full weight-bearing on {r.fwb_date} ({r.fwb_reason})",
         r.proto.cite(wb.source) if wb else SCHEDULE_SOURCE,
     )
-    s = step(StepKind.STRENGTH, exercises=exercises, label="non-weight-bearing exercises")
-    return session(r, day, SessionKind.STRENGTH, "Protected loading: non-weight-bearing exercises", [s], why)
+    steps = steps_for(
+        r, ("protected",), lambda: [step(StepKind.STRENGTH, exercises=exercises, label="non-weight-bearing exercises")]
+    )
+    return session(r, day, SessionKind.STRENGTH, "Protected loading: non-weight-bearing exercises", steps, why)
 
 
-def strength(r: Replay, day: dt.date) -> Session:
+def strength(r: Replay, day: dt.date) -> Rx:
     st = r.proto.strength
     assert st is not None
     stage, locked = r.strength_stage(day)
     current = st.stages[stage - 1]
-    steps = [step(StepKind.STRENGTH, exercises=list(current.exercises), label=current.name)]
-    title = f"Strength {current.name}"
     drills = r.proto.clearance_drills
-    if drills and stage >= st.drills_from_stage:
-        steps.append(step(StepKind.STRENGTH, exercises=list(drills.drills), label="clearance drills"))
-        title += " + clearance drills"
-    if st.cross_training:
-        steps.append(step(StepKind.CROSS_TRAINING, exercises=list(st.cross_training), label="optional"))
+    with_drills = bool(drills and stage >= st.drills_from_stage)
+    title = f"Strength {current.name}" + (" + clearance drills" if with_drills else "")
+
+    def build() -> list[Step]:
+        out = [step(StepKind.STRENGTH, exercises=list(current.exercises), label=current.name)]
+        if drills and with_drills:
+            out.append(step(StepKind.STRENGTH, exercises=list(drills.drills), label="clearance drills"))
+        if st.cross_training:
+            out.append(step(StepKind.CROSS_TRAINING, exercises=list(st.cross_training), label="optional"))
+        return out
+
+    steps = steps_for(r, ("strength", stage), build)
     reason = (
         f"strength stage {stage} of {len(st.stages)}: {st.stage_weeks[0]}-{st.stage_weeks[1]} weeks a stage "
         f"from full weight-bearing on {r.fwb_date}"
@@ -143,8 +192,9 @@ def strength(r: Replay, day: dt.date) -> Session:
     return session(r, day, SessionKind.STRENGTH, title, steps, ("strength-stage", reason, r.proto.cite(st.source)))
 
 
-def brisk_walk(r: Replay, day: dt.date, minutes: int, why: tuple[str, str, str]) -> Session:
-    steps = [step(StepKind.BRISK_WALK, duration_s=minutes * 60, label=f"brisk walk {minutes} min")]
+def brisk_walk(r: Replay, day: dt.date, minutes: int, why: tuple[str, str, str]) -> Rx:
+    label = f"brisk walk {minutes} min"
+    steps = steps_for(r, ("walk", minutes), lambda: [step(StepKind.BRISK_WALK, duration_s=minutes * 60, label=label)])
     title = f"Brisk walk {minutes} min"
     return session(r, day, SessionKind.BRISK_WALK, title, steps, why, intensity="brisk, pain-free")
 
@@ -163,43 +213,50 @@ def run_budget_s(r: Replay, day: dt.date) -> int:
     return max(0, cap - so_far)
 
 
-def run_session(r: Replay, day: dt.date) -> Session | None:
+def _run_steps(r: Replay, rung: Rung, amount: int) -> list[Step]:
+    """Warm-up, the level's repeats (or ``amount`` minutes of easy running), cool-down."""
+    wr = r.proto.walk_run
+    steps: list[Step] = []
+    if wr.warmup_min:
+        steps.append(step(StepKind.WARMUP, duration_s=round(wr.warmup_min * 60), label="brisk walk warm-up"))
+    if rung.interval is not None:
+        blocks = [
+            step(StepKind(b.kind), duration_s=round(b.min * 60), label=f"{b.kind} {b.min:g} min")
+            for b in rung.interval.pattern
+        ]
+        steps.append(step(StepKind.REPEAT, repeat_count=amount, steps=blocks))
+    else:
+        steps.append(step(StepKind.RUN, duration_s=amount * 60, label=f"easy run {amount} min"))
+    if wr.cooldown_min:
+        steps.append(step(StepKind.COOLDOWN, duration_s=round(wr.cooldown_min * 60), label="walk cool-down"))
+    return steps
+
+
+def run_session(r: Replay, day: dt.date) -> Rx | None:
     wr = r.proto.walk_run
     if r.in_rest_between_runs(day):
         return None
     rung = r.rungs[r.run.idx]
     budget = run_budget_s(r, day)
-    steps: list[Step] = []
-    if wr.warmup_min:
-        steps.append(step(StepKind.WARMUP, duration_s=round(wr.warmup_min * 60), label="brisk walk warm-up"))
-    capped = False
     if rung.interval is not None:
         level = rung.interval
         per_repeat = level.run_s // level.repeats
-        repeats = min(level.repeats, budget // per_repeat)
+        amount = min(level.repeats, budget // per_repeat)
         # A session cut below half its repeats is not that level any more: walk instead.
-        if repeats * 2 < level.repeats:
+        if amount * 2 < level.repeats:
             return None
-        capped = repeats < level.repeats
-        blocks = [
-            step(StepKind(b.kind), duration_s=round(b.min * 60), label=f"{b.kind} {b.min:g} min") for b in level.pattern
-        ]
-        steps.append(step(StepKind.REPEAT, repeat_count=repeats, steps=blocks))
+        capped = amount < level.repeats
         pattern = " / ".join(f"{b.kind} {b.min:g}" for b in level.pattern)
-        title = f"Walk-run {level.id}: {repeats} × {pattern}"
-        kind = SessionKind.WALK_RUN
-        src = wr.source
+        title = f"Walk-run {level.id}: {amount} × {pattern}"
+        kind, src = SessionKind.WALK_RUN, wr.source
     else:
-        minutes = min(rung.continuous_min or 0, budget // 60)
-        if minutes < max(r.proto.continuous.min_session_min, (rung.continuous_min or 0) // 2):
+        amount = min(rung.continuous_min or 0, budget // 60)
+        if amount < max(r.proto.continuous.min_session_min, (rung.continuous_min or 0) // 2):
             return None
-        capped = minutes < (rung.continuous_min or 0)
-        steps.append(step(StepKind.RUN, duration_s=minutes * 60, label=f"easy run {minutes} min"))
-        title = f"Easy run {minutes} min"
-        kind = SessionKind.RUN
-        src = r.proto.continuous.source
-    if wr.cooldown_min:
-        steps.append(step(StepKind.COOLDOWN, duration_s=round(wr.cooldown_min * 60), label="walk cool-down"))
+        capped = amount < (rung.continuous_min or 0)
+        title = f"Easy run {amount} min"
+        kind, src = SessionKind.RUN, r.proto.continuous.source
+    steps = steps_for(r, ("run", rung.id, amount), lambda: _run_steps(r, rung, amount))
     reason = (
         f"level {rung.id}: {wr.sessions_to_advance} sessions done as prescribed, pain-free, over at least "
         f"{wr.min_days_at_level} days move up"

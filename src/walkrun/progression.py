@@ -27,7 +27,7 @@ from walkrun.floors import effective_protocol
 from walkrun.history import DoneSession, History
 from walkrun.models import AthleteProfile
 from walkrun.pain import by_day
-from walkrun.plan import Decision, GateStatus, PastSession, Phase, Plan, Session, SessionKind, Warning_
+from walkrun.plan import Decision, GateStatus, PastSession, Phase, Plan, Session, SessionKind, Step, Warning_
 from walkrun.protocol import Protocol, WalkRunLevel
 from walkrun.readiness import CLINICIAN_REVIEW, WATCH_SLACK_S, Evidence, Readiness
 from walkrun.tolerances import Tolerances
@@ -121,6 +121,9 @@ class Replay:
         self.warnings: list[Warning_] = []
         self.sessions: list[Session] = []
         self.past: list[PastSession] = []
+        self.steps_memo: dict[tuple[object, ...], list[Step]] = {}
+        # Keyed by id() of lists held alive in steps_memo for the whole replay.
+        self.totals_memo: dict[int, tuple[int, int, int]] = {}
 
     # ---- small helpers -------------------------------------------------
     def decide(self, day: dt.date, action: Action, rule: str, evidence: str, source_key: str, **kw: str | None) -> None:
@@ -218,7 +221,7 @@ class Replay:
             else:
                 responses.apply_assumed(self, day, rx)
             if day >= self.today:
-                self.sessions.append(rx.model_copy(update={"provisional": day > self.today}))
+                self.sessions.append(rx.session(provisional=day > self.today))
             if day == self.today:
                 phase_today, level_today = self.phase, self.level_id()
                 gate_today = self.gate_at_open or self.ready.status(day, self.referred_on)
@@ -237,7 +240,7 @@ class Replay:
             past=self.past,
         )
 
-    def credit_level(self, rx: Session) -> bool:
+    def credit_level(self, rx: prescribe.Rx) -> bool:
         """Only a session done at the level it was prescribed at, as prescribed, counts toward that level."""
         return not rx.capped and rx.level == self.level_id() and rx.kind is not SessionKind.REST
 

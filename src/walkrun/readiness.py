@@ -31,6 +31,11 @@ class Evidence:
     checkins: dict[dt.date, CheckIn]
     clinical: list[ClinicalTestResult]
     verdicts: dict[dt.date, pain.Verdict] = field(default_factory=dict)
+    clinical_on: dict[dt.date, list[ClinicalTestResult]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for t in self.clinical:
+            self.clinical_on.setdefault(t.date, []).append(t)
 
 
 def walk_verdict(ev: Evidence, protocol: Protocol, day: dt.date) -> pain.Verdict:
@@ -60,6 +65,10 @@ class Readiness:
 
     # ---- the cheap daily question -------------------------------------------------
     def unmet(self, day: dt.date, referred_on: dt.date | None) -> tuple[str, ...]:
+        """Names of the criteria not met; cheap, since the day loop asks every day before the gate."""
+        if day < self.earliest:
+            # The time floor alone settles it; the rest is only needed when its evidence is shown.
+            return (f"at least {self.proto.gate.min_weeks_since_injury} weeks since injury",)
         return tuple(c.name for c in self._criteria(day, referred_on, detail=False) if not c.met)
 
     def status(self, day: dt.date, referred_on: dt.date | None) -> GateStatus:

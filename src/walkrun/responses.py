@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 from walkrun import pain
 from walkrun.history import DoneSession
 from walkrun.models import CheckIn
-from walkrun.plan import PastSession, Phase, Session, SessionKind
+from walkrun.plan import PastSession, Phase, SessionKind
 from walkrun.protocol import PainRule
 from walkrun.readiness import CLINICIAN_REVIEW, walk_verdict
 from walkrun.vocab import Action, PainAction, PainStatus, SessionStatus, WarningKind
 
 if TYPE_CHECKING:
+    from walkrun.prescribe import Rx
     from walkrun.progression import Replay
 
 DAY = dt.timedelta(days=1)
@@ -140,7 +141,7 @@ def _maybe_advance(r: Replay, day: dt.date) -> None:
 
 
 # ---- what happened on a day -----------------------------------------------------------
-def apply_actual(r: Replay, day: dt.date, rx: Session) -> tuple[SessionStatus, str]:
+def apply_actual(r: Replay, day: dt.date, rx: Rx) -> tuple[SessionStatus, str]:
     """Apply one day's session and check-in; returns (status, plain-words summary) for the past view."""
     done = r.ev.done.get(day)
     c = r.ev.checkins.get(day)
@@ -158,9 +159,7 @@ def apply_actual(r: Replay, day: dt.date, rx: Session) -> tuple[SessionStatus, s
     return status, summary
 
 
-def _apply_done(
-    r: Replay, day: dt.date, rx: Session, done: DoneSession, verdict: pain.Verdict
-) -> tuple[SessionStatus, str]:
+def _apply_done(r: Replay, day: dt.date, rx: Rx, done: DoneSession, verdict: pain.Verdict) -> tuple[SessionStatus, str]:
     running = done.run_s > 0
     if running:
         r.mark_run(day, done.run_s)
@@ -209,7 +208,7 @@ def _apply_done(
     return status, summary
 
 
-def _judge_run(r: Replay, day: dt.date, done: DoneSession, rx: Session) -> tuple[bool, SessionStatus, str]:
+def _judge_run(r: Replay, day: dt.date, done: DoneSession, rx: Rx) -> tuple[bool, SessionStatus, str]:
     wr = r.proto.walk_run
     src = wr.rest_days_source or wr.source
     if r.in_rest_between_runs(day):
@@ -218,7 +217,7 @@ def _judge_run(r: Replay, day: dt.date, done: DoneSession, rx: Session) -> tuple
         r.warn(day, WarningKind.UNPLANNED_RUN, f"ran {done.run_s // 60} min on {day}, a day without a planned run")
         r.decide(day, Action.HOLD, "unplanned-run", f"{_minutes(done.run_s)} run on a non-run day; not counted", src)
         return False, SessionStatus.UNPLANNED, f"ran {_minutes(done.run_s)} on a day without a planned run"
-    check = r.judge(rx, done) if r.judge is not None and done.activity_id else None
+    check = r.judge(rx.session(), done) if r.judge is not None and done.activity_id else None
     summary = check.summary if check is not None else f"ran {_minutes(done.run_s)} of {_minutes(rx.run_s)} prescribed"
     tol_src = wr.tolerance_source or wr.source
     if r.tol.overdone(done.run_s, rx.run_s) or (check is not None and check.overdone):
@@ -231,7 +230,7 @@ def _judge_run(r: Replay, day: dt.date, done: DoneSession, rx: Session) -> tuple
     return True, SessionStatus.DONE, summary
 
 
-def apply_assumed(r: Replay, day: dt.date, rx: Session) -> None:
+def apply_assumed(r: Replay, day: dt.date, rx: Rx) -> None:
     """A future day: assume the prescription is done cleanly (a provisional roadmap)."""
     if rx.run_s:
         r.first_run = r.first_run or day
@@ -242,11 +241,11 @@ def apply_assumed(r: Replay, day: dt.date, rx: Session) -> None:
         r.walk.clean.append(day)
 
 
-def past_session(r: Replay, day: dt.date, rx: Session, status: SessionStatus, summary: str) -> PastSession:
+def past_session(r: Replay, day: dt.date, rx: Rx, status: SessionStatus, summary: str) -> PastSession:
     done = r.ev.done.get(day)
     report = (done.checkin if done else None) or r.ev.checkins.get(day)
     return PastSession(
-        session=rx,
+        session=rx.session(),
         status=status,
         done_run_s=done.run_s if done else 0,
         done_walk_s=done.walk_s if done else 0,
@@ -305,7 +304,7 @@ PAIN_RESPONSES: dict[PainAction, Callable[[Replay, dt.date, PainRule, CheckIn], 
 def apply_clinical(r: Replay, day: dt.date) -> None:
     """A review on this day ends a referral (never earlier); a failed test after the gate drops a level."""
     g = r.proto.gate
-    for t in (t for t in r.ev.clinical if t.date == day):
+    for t in r.ev.clinical_on.get(day, ()):
         if t.test == CLINICIAN_REVIEW:
             if t.passed and r.referred_on is not None and t.date >= r.referred_on:
                 _resume(r, day)
