@@ -89,6 +89,10 @@ def main() -> None:
 
     fit_decode(["--runs", "1"])
     print()
+    import engine  # bench/engine.py: 9-month plan and 100-athlete roster vs the engine before its rebuild
+
+    engine.main([])
+    print()
     import startup  # bench/startup.py: command start-up, in fresh processes
 
     startup.main()

@@ -112,7 +112,7 @@ def prescribe(r: Replay, day: dt.date) -> Rx:
             "walk-build-up",
             f"brisk walks build from {r.walk_levels[0]} to {r.walk_levels[-1]} min: {wb.sessions_to_advance} clean "
             f"walks over at least {wb.min_days_at_level} days move up a level; now W{minutes}",
-            r.proto.cite(wb.source),
+            r.cite(wb.source),
         )
         return brisk_walk(r, day, minutes, why)
     run = run_session(r, day)
@@ -123,13 +123,13 @@ def prescribe(r: Replay, day: dt.date) -> Rx:
         why = (
             "rest-between-runs",
             f"ran on {day - DAY}: no back-to-back run days in the first {wr.no_consecutive_run_days_weeks} weeks",
-            r.proto.cite(wr.rest_days_source or wr.source),
+            r.cite(wr.rest_days_source or wr.source),
         )
     else:
         why = (
             "weekly-cap",
             f"weekly running may rise at most {r.proto.continuous.max_weekly_increase_pct:g}% on last week",
-            r.proto.cite(r.proto.continuous.source),
+            r.cite(r.proto.continuous.source),
         )
     return brisk_walk(r, day, min(30, r.proto.walk.goal_min), why)
 
@@ -157,7 +157,7 @@ def protected_loading(r: Replay, day: dt.date) -> Rx:
     why = (
         "weight-bearing",
         f"protected loading until full weight-bearing on {r.fwb_date} ({r.fwb_reason})",
-        r.proto.cite(wb.source) if wb else SCHEDULE_SOURCE,
+        r.cite(wb.source) if wb else SCHEDULE_SOURCE,
     )
     steps = steps_for(
         r, ("protected",), lambda: [step(StepKind.STRENGTH, exercises=exercises, label="non-weight-bearing exercises")]
@@ -189,7 +189,7 @@ def strength(r: Replay, day: dt.date) -> Rx:
     )
     if locked:
         reason += f"; {locked}"
-    return session(r, day, SessionKind.STRENGTH, title, steps, ("strength-stage", reason, r.proto.cite(st.source)))
+    return session(r, day, SessionKind.STRENGTH, title, steps, ("strength-stage", reason, r.cite(st.source)))
 
 
 def brisk_walk(r: Replay, day: dt.date, minutes: int, why: tuple[str, str, str]) -> Rx:
@@ -264,5 +264,5 @@ def run_session(r: Replay, day: dt.date) -> Rx | None:
     if capped:
         reason += "; shortened by the weekly cap, so it does not count toward the next level"
         src = r.proto.continuous.source
-    why = ("weekly-cap" if capped else "walk-run-level", reason, r.proto.cite(src))
+    why = ("weekly-cap" if capped else "walk-run-level", reason, r.cite(src))
     return session(r, day, kind, title, steps, why, intensity=wr.intensity, capped=capped)

@@ -122,12 +122,20 @@ class Replay:
         self.sessions: list[Session] = []
         self.past: list[PastSession] = []
         self.steps_memo: dict[tuple[object, ...], list[Step]] = {}
+        self.citations: dict[str, str] = {}
         # Keyed by id() of lists held alive in steps_memo for the whole replay.
         self.totals_memo: dict[int, tuple[int, int, int]] = {}
 
     # ---- small helpers -------------------------------------------------
+    def cite(self, key: str) -> str:
+        """The protocol's citation for a source key, formatted once per replay."""
+        found = self.citations.get(key)
+        if found is None:
+            found = self.citations[key] = self.proto.cite(key)
+        return found
+
     def decide(self, day: dt.date, action: Action, rule: str, evidence: str, source_key: str, **kw: str | None) -> None:
-        source = self.proto.cite(source_key)
+        source = self.cite(source_key)
         self.decisions.append(
             Decision(
                 date=day, action=action, rule=rule, evidence=evidence, source=source, projected=day > self.today, **kw

@@ -7,6 +7,7 @@ the full checklist with its evidence and sources when someone will read it.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -62,6 +63,9 @@ class Readiness:
             if s.longest_brisk_walk_s >= need_s and s.run_s == 0 and walk_verdict(ev, protocol, d).clean
         )
         self.earliest = profile.injury_date + dt.timedelta(weeks=g.min_weeks_since_injury)
+        self.results: dict[str, list[ClinicalTestResult]] = {}
+        for t in ev.clinical:  # already in date order
+            self.results.setdefault(t.test, []).append(t)
 
     # ---- the cheap daily question -------------------------------------------------
     def unmet(self, day: dt.date, referred_on: dt.date | None) -> tuple[str, ...]:
@@ -114,7 +118,7 @@ class Readiness:
         for i in range(g.window_weeks):
             end = day - 7 * i * DAY
             start = end - 6 * DAY
-            good = [d for d in self.walk_days if start <= d <= end]
+            good = self.walk_days[bisect.bisect_left(self.walk_days, start) : bisect.bisect_right(self.walk_days, end)]
             ok = ok and len(good) >= g.walks_per_week
             if detail:
                 text = f"{start}..{end}: {len(good)} of {g.walks_per_week}"
@@ -176,12 +180,13 @@ class Readiness:
         oldest = day - (g.tests_valid_days - 1) * DAY
         parts, ok = [], True
         for test_id in g.required_tests:
-            results = [t for t in self.ev.clinical if t.test == test_id and t.date <= day]
-            if not results:
+            done = self.results.get(test_id, [])
+            upto = bisect.bisect_right([t.date for t in done], day) if done and done[-1].date > day else len(done)
+            if not upto:
                 ok = False
                 parts.append(f"{test_id}: not recorded")
                 continue
-            last = results[-1]
+            last = done[upto - 1]
             fresh = last.date >= oldest
             ok = ok and last.passed and fresh
             if not last.passed:
