@@ -22,6 +22,7 @@ from walkrun.export import export_plan
 from walkrun.models import AthleteProfile, ClinicalTestResult, Condition
 from walkrun.revisions import store_revision
 from walkrun.simulate import follow_plan
+from walkrun.vocab import WarningKind
 from walkrun.store import Store
 from walkrun.views import dumps, status_view
 
@@ -119,7 +120,7 @@ def run_demo(c: Ctx, *, as_json: bool = False) -> None:
     for crit in gate.criteria:
         out.print(f"     {'✔' if crit.met else '✘'} {crit.name}")
     for w in plan.warnings:
-        if w.kind in ("running-before-gate", "activity"):
+        if w.kind in (WarningKind.RUNNING_BEFORE_GATE, WarningKind.ACTIVITY):
             out.print(f"     warning {w.date}: {w.message}")
     out.print("   Decisions since the gate:")
     for d in [d for d in plan.decisions if not d.projected and d.date >= TESTS_ON and d.action != "hold"]:

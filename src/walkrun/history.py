@@ -30,11 +30,6 @@ class DoneSession(BaseModel):
     checkin: CheckIn | None = Field(None, description="pain evidence; None means pain unknown")
     warnings: list[str] = Field(default_factory=list)
 
-    @property
-    def pain_known(self) -> bool:
-        c = self.checkin
-        return c is not None and (c.pain_during is not None or c.pain_after is not None)
-
 
 class History(BaseModel):
     model_config = ConfigDict(frozen=True)
