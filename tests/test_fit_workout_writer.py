@@ -262,9 +262,9 @@ def test_fitparse_reads_the_same(setup: Any, plan: Plan, tmp_path: Path) -> None
 
 def test_walk_run_layout_warmup_repeat_cooldown(setup: Any, plan: Plan, tmp_path: Path) -> None:
     _export(setup, plan, tmp_path)
-    data = (tmp_path / "fit-workouts" / "walkrun-L3-6x-run2-walk3.fit").read_bytes()
+    data = (tmp_path / "fit-workouts" / "walkrun-L4-6x-run2-walk3.fit").read_bytes()
     messages = sdk_decode(data)
-    assert messages["workout_mesgs"][0]["wkt_name"] == "WR L3 6x2/3"
+    assert messages["workout_mesgs"][0]["wkt_name"] == "WR L4 6x2/3"
     steps = messages["workout_step_mesgs"]
     assert [(s["intensity"], s["duration_type"]) for s in steps] == [
         ("warmup", "time"),
@@ -284,7 +284,7 @@ def test_repeat_step_matches_the_sdk_example(setup: Any, plan: Plan, tmp_path: P
         pytest.skip(f"shared FIT samples not found at {FIT_SAMPLES} (../shared/samples is absent)")
     theirs = sdk_decode(sample.read_bytes())
     _export(setup, plan, tmp_path)
-    ours = sdk_decode((tmp_path / "fit-workouts" / "walkrun-L3-6x-run2-walk3.fit").read_bytes())
+    ours = sdk_decode((tmp_path / "fit-workouts" / "walkrun-L4-6x-run2-walk3.fit").read_bytes())
     # Same message order; we add file_creator, which the SDK recommends and its 2009 example predates.
     assert [k for k in ours if k != "file_creator_mesgs"] == list(theirs)
     their_repeat = next(s for s in theirs["workout_step_mesgs"] if s["duration_type"] == "repeat_until_steps_cmplt")
@@ -315,7 +315,7 @@ def test_one_file_per_distinct_session_with_safe_stable_names(setup: Any, plan: 
     assert len(fits) == len(set(fits))
     assert all(NAME_RE.match(n) and len(n) <= 64 for n in fits), fits
     assert "walkrun-walk-30min.fit" in fits
-    assert "walkrun-L3-6x-run2-walk3.fit" in fits
+    assert "walkrun-L4-6x-run2-walk3.fit" in fits
     assert any(n.startswith("walkrun-C") and "-run-" in n for n in fits), "continuous runs get their own files"
     readme = (tmp_path / "fit-workouts" / "README.txt").read_text("utf-8")
     assert "GARMIN/NewFiles" in readme

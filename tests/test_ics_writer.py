@@ -157,7 +157,11 @@ def test_one_event_per_session_with_times_uids_and_text(athlete, femoral):
     desc = str(events[event_uid("ann", walk_run.slot)]["DESCRIPTION"])
     repeat = next(st for st in walk_run.steps if st.kind == "repeat")
     run, walk = repeat.steps
-    assert f"{repeat.repeat_count} × (run {run.duration_s // 60} min, walk {walk.duration_s // 60} min)" in desc
+    def spoken(seconds: int) -> str:
+        minutes, rest = divmod(seconds, 60)
+        return f"{minutes} min" + (f" {rest} s" if rest else "")
+
+    assert f"{repeat.repeat_count} × (run {spoken(run.duration_s)}, walk {spoken(walk.duration_s)})" in desc
     assert "Warm-up 5 min" in desc and "Cool-down 5 min" in desc
     strength = next(s for s in sessions if s.kind is SessionKind.STRENGTH)
     desc = str(events[event_uid("ann", strength.slot)]["DESCRIPTION"])

@@ -98,7 +98,6 @@ def test_json_past_sessions_name_files_not_folders(exported):
     assert all("/" not in s and "\\" not in s for s in sources), sources
 
 
-@pytest.mark.xfail(strict=True, reason="sources become citations with the engine issue")
 def test_no_output_cites_a_repository_path(exported):
     _, files = exported
     hits = {p.name for p in files if b"shared/seeds" in p.read_bytes() or b"DESIGN.md" in p.read_bytes()}

@@ -22,9 +22,9 @@ from walkrun.export import export_plan
 from walkrun.models import AthleteProfile, ClinicalTestResult, Condition
 from walkrun.revisions import store_revision
 from walkrun.simulate import follow_plan
-from walkrun.vocab import WarningKind
 from walkrun.store import Store
 from walkrun.views import dumps, status_view
+from walkrun.vocab import WarningKind
 
 if TYPE_CHECKING:
     from walkrun.cli import Ctx

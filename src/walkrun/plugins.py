@@ -53,7 +53,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
 # (``status`` needs protocols, not fitparse or icalendar).
 KIND_HOOKS = {"readers": "register_readers", "writers": "register_writers", "protocols": "register_protocols"}
 BUILTIN_KINDS: dict[str, str] = {
-    modname: "protocols" if modname.endswith("protocols") else modname.rsplit("_", 1)[1] + "s"
+    modname: "protocols" if modname.endswith("protocols") else "readers" if modname.endswith("_reader") else "writers"
     for modname in BUILTIN_PLUGINS
 }
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")

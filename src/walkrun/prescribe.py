@@ -114,7 +114,8 @@ def prescribe(r: Replay, day: dt.date) -> Rx:
             f"walks over at least {wb.min_days_at_level} days move up a level; now W{minutes}",
             r.cite(wb.source),
         )
-        return brisk_walk(r, day, minutes, why)
+        # The decision that set the current level explains the session, once there is one.
+        return brisk_walk(r, day, minutes, why if r.last_why[0] == "start" else r.last_why)
     run = run_session(r, day)
     if run is not None:
         return run
@@ -248,21 +249,22 @@ def run_session(r: Replay, day: dt.date) -> Rx | None:
         capped = amount < level.repeats
         pattern = " / ".join(f"{b.kind} {b.min:g}" for b in level.pattern)
         title = f"Walk-run {level.id}: {amount} × {pattern}"
-        kind, src = SessionKind.WALK_RUN, wr.source
+        kind = SessionKind.WALK_RUN
     else:
         amount = min(rung.continuous_min or 0, budget // 60)
         if amount < max(r.proto.continuous.min_session_min, (rung.continuous_min or 0) // 2):
             return None
         capped = amount < (rung.continuous_min or 0)
         title = f"Easy run {amount} min"
-        kind, src = SessionKind.RUN, r.proto.continuous.source
+        kind = SessionKind.RUN
     steps = steps_for(r, ("run", rung.id, amount), lambda: _run_steps(r, rung, amount))
-    reason = (
-        f"level {rung.id}: {wr.sessions_to_advance} sessions done as prescribed, pain-free, over at least "
-        f"{wr.min_days_at_level} days move up"
-    )
+    # The decision that set this level explains the session; a capped one says why it will not count.
+    why = r.last_why
     if capped:
-        reason += "; shortened by the weekly cap, so it does not count toward the next level"
-        src = r.proto.continuous.source
-    why = ("weekly-cap" if capped else "walk-run-level", reason, r.cite(src))
+        cap = r.proto.continuous
+        text = (
+            f"level {rung.id} shortened to stay within {cap.max_weekly_increase_pct:g}% more running than last "
+            "week: it does not count toward the next level"
+        )
+        why = ("weekly-cap", text, r.cite(cap.source))
     return session(r, day, kind, title, steps, why, intensity=wr.intensity, capped=capped)

@@ -357,6 +357,9 @@ def evaluate_gate(r: Replay, day: dt.date) -> None:
         r.first_run, r.last_run_day, r.break_stage, r.reached_continuous = None, None, 0, False
         evidence = "; ".join(f"{c.name}: {c.evidence}" for c in status.criteria)
         r.decide(day, Action.GATE_OPEN, "gate", evidence, r.proto.gate.source, level_to=r.rungs[0].id)
+        # Sessions repeat the reason for their level; the full checklist stays in the decision log.
+        names = ", ".join(c.name for c in status.criteria)
+        r.last_why = ("gate", f"gate opened on {day}: {names}", r.last_why[2])
     elif unmet != r.last_gate_key:
         status = r.ready.status(day, None)
         evidence = "; ".join(f"{c.name}: {c.evidence}" for c in status.criteria if not c.met)

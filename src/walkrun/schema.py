@@ -23,6 +23,7 @@ from pydantic.json_schema import SkipJsonSchema
 from walkrun.models import Condition, Side
 from walkrun.plan import Phase, SessionKind, StepKind
 from walkrun.views import dumps
+from walkrun.vocab import Action
 
 SCHEMA_ID = "walkrun-plan/1"
 """Value of the document's ``schema`` key; bump the number on an incompatible change."""
@@ -77,7 +78,10 @@ class SessionDoc(_Doc):
     walk_s: Seconds
     total_s: Seconds
     intensity: str
-    reason: Annotated[str, Field(description="the rule behind this session")]
+    reason: Annotated[str, Field(description="the evidence behind this session, in plain words")]
+    rule: Annotated[str, Field(description="the rule that set this session")]
+    source: Annotated[str, Field(description="the citation behind that rule")]
+    capped: Annotated[bool, Field(description="shortened by the weekly cap: does not count toward the next level")]
     provisional: Annotated[bool, Field(description="depends on earlier planned sessions going cleanly")]
 
 
@@ -85,9 +89,7 @@ class DecisionDoc(_Doc):
     """Why the plan changed: the rule that fired, the evidence it used, its source."""
 
     date: dt.date
-    action: Annotated[
-        str, Field(description="advance | hold | drop | rest | refer | gate-closed | gate-open | phase | cap")
-    ]
+    action: Action
     rule: str
     evidence: str
     source: str
