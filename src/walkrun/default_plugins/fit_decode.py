@@ -164,7 +164,9 @@ class _Decoder:
                 break
             self.out.parts += 1
             if self.out.parts > MAX_PARTS:
-                raise FitFormatError(f"more than {MAX_PARTS} chained FIT files in one file (walkrun's limit)")
+                raise FitFormatError(
+                    f"holds more than {MAX_PARTS} FIT files chained together; walkrun reads at most {MAX_PARTS}"
+                )
             try:
                 offset = self._part(offset)
             except _Damage as exc:
@@ -255,7 +257,9 @@ class _Decoder:
                         values, acc_dist = _expand_csd(values, d.csd_at, acc_dist)
                     d.append(group.records, ts, values)
                     if len(group.records.time) > MAX_RECORDS:
-                        raise FitFormatError(f"more than {MAX_RECORDS:,} records (walkrun's limit)")
+                        raise FitFormatError(
+                            f"holds more than {MAX_RECORDS:,} records; walkrun reads at most {MAX_RECORDS:,}"
+                        )
             elif d.kind == _SUMMARY:
                 self._summary(d, values, ts if offset >= 0 else -1)
             pos = nxt
@@ -308,7 +312,9 @@ class _Decoder:
         if global_num == Mesg.SESSION:
             group.sessions.append(message)
             if len(group.sessions) > MAX_SESSIONS:
-                raise FitFormatError(f"more than {MAX_SESSIONS} sessions in one file (walkrun's limit)")
+                raise FitFormatError(
+                    f"holds more than {MAX_SESSIONS} sessions; walkrun reads at most {MAX_SESSIONS} from one file"
+                )
         elif global_num == Mesg.LAP:
             if len(group.laps) < 50 * MAX_SESSIONS:
                 group.laps.append(message)
