@@ -138,6 +138,17 @@ def test_truncation_at_any_offset_keeps_the_whole_records_before_it() -> None:
         assert warnings_of(act)[0].startswith("recovered from a damaged file: "), cut
 
 
+def test_a_file_cut_inside_a_header() -> None:
+    data = walk(seconds=5)
+    with pytest.raises(ReadError, match=r"^cut\.fit: truncated: the file ends inside its 14-byte FIT header$"):
+        read(data[:13], "cut.fit")
+    first, *rest = read(data + data[:13])
+    assert rest == [] and len(first.samples) == 5
+    assert warnings_of(first) == [
+        "recovered from a damaged file: truncated: the file ends inside the header of chained part 2"
+    ]
+
+
 def test_a_damaged_middle_keeps_what_comes_before() -> None:
     data = bytearray(walk(seconds=40))
     at = 14 + 15 + 6 + 24 + 20 * 14  # header, file_id definition and message, record definition, 20 records

@@ -162,6 +162,11 @@ class _Decoder:
                         f"its {n - offset} bytes were skipped"
                     )
                 break
+            if n - offset < data[offset]:
+                if offset == 0:
+                    raise FitFormatError(f"truncated: the file ends inside its {data[offset]}-byte FIT header")
+                self.out.damage = f"truncated: the file ends inside the header of chained part {self.out.parts + 1}"
+                break
             self.out.parts += 1
             if self.out.parts > MAX_PARTS:
                 raise FitFormatError(
@@ -193,6 +198,8 @@ class _Decoder:
         pos = self._messages(start, min(declared_end, n), limit, where)
         if pos > declared_end:
             raise _Damage(f"truncated{where}: the last message runs past the data size the header declares")
+        if data_size == 0:
+            raise _Damage(f"truncated{where}: the recording was never closed (its header declares no data size)")
         if declared_end + CRC_SIZE > n:
             missing = declared_end + CRC_SIZE - n
             raise _Damage(f"truncated{where}: the file ends {missing} bytes before its declared end")
