@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -136,6 +138,17 @@ def test_truncation_at_any_offset_keeps_the_whole_records_before_it() -> None:
         assert warnings_of(act)[0].startswith("recovered from a damaged file: "), cut
 
 
+def test_a_file_cut_inside_a_header() -> None:
+    data = walk(seconds=5)
+    with pytest.raises(ReadError, match=r"^cut\.fit: truncated: the file ends inside its 14-byte FIT header$"):
+        read(data[:13], "cut.fit")
+    first, *rest = read(data + data[:13])
+    assert rest == [] and len(first.samples) == 5
+    assert warnings_of(first) == [
+        "recovered from a damaged file: truncated: the file ends inside the header of chained part 2"
+    ]
+
+
 def test_a_damaged_middle_keeps_what_comes_before() -> None:
     data = bytearray(walk(seconds=40))
     at = 14 + 15 + 6 + 24 + 20 * 14  # header, file_id definition and message, record definition, 20 records
@@ -168,14 +181,14 @@ def test_too_many_sessions_is_one_clear_refusal() -> None:
     assert len(read(walk(seconds=5, sessions=3))) == 3
     bomb = walk(seconds=5, sessions=5000)
     assert len(bomb) < 200_000
-    with pytest.raises(ReadError, match=rf"^bomb\.fit: more than {MAX_SESSIONS} sessions in one file"):
+    with pytest.raises(ReadError, match=rf"^bomb\.fit: holds more than {MAX_SESSIONS} sessions"):
         read(bomb, "bomb.fit")
 
 
 def test_too_many_chained_parts_is_one_clear_refusal() -> None:
     part = walk(seconds=3)
     assert len(read(part * 3)) == 3
-    with pytest.raises(ReadError, match=rf"more than {MAX_PARTS} chained FIT files"):
+    with pytest.raises(ReadError, match=rf"holds more than {MAX_PARTS} FIT files chained together"):
         read(part * (MAX_PARTS + 1))
 
 
@@ -258,3 +271,9 @@ def test_fuzzed_samples_raise_only_read_errors(name: str) -> None:
         pytest.skip(f"shared samples not present: {SAMPLES}")
     rng = random.Random(name)
     _only_read_errors(_mutants((SAMPLES / name).read_bytes(), rng, 60))
+
+
+def test_the_reader_runs_without_fitparse() -> None:
+    code = "import sys, walkrun.default_plugins.fit_reader; print(sorted(m for m in sys.modules if 'fitparse' in m))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -99,7 +99,7 @@ def test_real_device_files_import_without_tracebacks(run_cli: Any) -> None:
     r = run_cli("--athlete", "ann", "--today", "2026-04-20", "import", str(SHARED_SAMPLES / "fit"), "--json")
     assert r.exit_code == 0 and "Traceback" not in r.stderr
     data = json.loads(r.stdout)
-    assert data["imported"] > 10 and data["errors"] >= 3
+    assert data["imported"] > 10 and data["errors"] == 0  # damaged FIT files give what they hold (issue 9)
     walk = next(
         a for a in _json(run_cli, "activities")["activities"] if a["source"].endswith("garmin-fenix-5-walk.fit")
     )

@@ -162,9 +162,16 @@ class _Decoder:
                         f"its {n - offset} bytes were skipped"
                     )
                 break
+            if n - offset < data[offset]:
+                if offset == 0:
+                    raise FitFormatError(f"truncated: the file ends inside its {data[offset]}-byte FIT header")
+                self.out.damage = f"truncated: the file ends inside the header of chained part {self.out.parts + 1}"
+                break
             self.out.parts += 1
             if self.out.parts > MAX_PARTS:
-                raise FitFormatError(f"more than {MAX_PARTS} chained FIT files in one file (walkrun's limit)")
+                raise FitFormatError(
+                    f"holds more than {MAX_PARTS} FIT files chained together; walkrun reads at most {MAX_PARTS}"
+                )
             try:
                 offset = self._part(offset)
             except _Damage as exc:
@@ -191,6 +198,8 @@ class _Decoder:
         pos = self._messages(start, min(declared_end, n), limit, where)
         if pos > declared_end:
             raise _Damage(f"truncated{where}: the last message runs past the data size the header declares")
+        if data_size == 0:
+            raise _Damage(f"truncated{where}: the recording was never closed (its header declares no data size)")
         if declared_end + CRC_SIZE > n:
             missing = declared_end + CRC_SIZE - n
             raise _Damage(f"truncated{where}: the file ends {missing} bytes before its declared end")
@@ -255,7 +264,9 @@ class _Decoder:
                         values, acc_dist = _expand_csd(values, d.csd_at, acc_dist)
                     d.append(group.records, ts, values)
                     if len(group.records.time) > MAX_RECORDS:
-                        raise FitFormatError(f"more than {MAX_RECORDS:,} records (walkrun's limit)")
+                        raise FitFormatError(
+                            f"holds more than {MAX_RECORDS:,} records; walkrun reads at most {MAX_RECORDS:,}"
+                        )
             elif d.kind == _SUMMARY:
                 self._summary(d, values, ts if offset >= 0 else -1)
             pos = nxt
@@ -308,7 +319,9 @@ class _Decoder:
         if global_num == Mesg.SESSION:
             group.sessions.append(message)
             if len(group.sessions) > MAX_SESSIONS:
-                raise FitFormatError(f"more than {MAX_SESSIONS} sessions in one file (walkrun's limit)")
+                raise FitFormatError(
+                    f"holds more than {MAX_SESSIONS} sessions; walkrun reads at most {MAX_SESSIONS} from one file"
+                )
         elif global_num == Mesg.LAP:
             if len(group.laps) < 50 * MAX_SESSIONS:
                 group.laps.append(message)
