@@ -29,11 +29,7 @@ SESSION_FIELDS = [(253, 4, UINT32), (2, 4, UINT32), (7, 4, UINT32), (8, 4, UINT3
 
 
 def warnings_of(activity: Activity) -> list[str]:
-    found = getattr(activity, "warnings", None)
-    if found is not None:
-        return list(found)
-    text = activity.private_note
-    return text.removeprefix("walkrun: ").split("; ") if text.startswith("walkrun: ") else []
+    return list(activity.warnings)
 
 
 def fit_file(body: bytes) -> bytes:

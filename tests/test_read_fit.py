@@ -48,12 +48,8 @@ RECOVERED = {
 
 
 def warnings_of(activity: Activity) -> list[str]:
-    """The reader's warnings: Activity.warnings once it exists, else the private note it writes them to."""
-    found = getattr(activity, "warnings", None)
-    if found is not None:
-        return list(found)
-    text = activity.private_note
-    return text.removeprefix("walkrun: ").split("; ") if text.startswith("walkrun: ") else []
+    """The reader's warnings (Activity.warnings)."""
+    return list(activity.warnings)
 
 
 def need_samples() -> None:

@@ -342,22 +342,8 @@ def _activity(
         device=_device(group.file_id),
         feel=_first_num(session, FEEL_FIELDS),
         rpe=rpe / 10 if rpe is not None else None,
-        **_warning_fields(notes),
+        warnings=list(notes),
     )
-
-
-def _warning_fields(notes: list[str]) -> dict[str, Any]:
-    """Where an activity's warnings go: ``Activity.warnings`` once it exists, else its private note.
-
-    A FIT file never fills the private note; Garmin's summaries fill only an
-    empty description, so the description stays free for them. The text
-    avoids every pain word so it cannot read as a pain tag.
-    """
-    if not notes:
-        return {}
-    if "warnings" in Activity.model_fields:
-        return {"warnings": list(notes)}
-    return {"private_note": "walkrun: " + "; ".join(notes)}
 
 
 def _laps(laps: list[dict[str, Any]], start: float, clock: _Clock) -> list[Lap]:
