@@ -90,7 +90,7 @@ SEGMENT = st.tuples(st.integers(1, 40), st.sampled_from(["walk", "brisk", "run",
 MOTIONS = {"walk": (1.2, 95.0), "brisk": (1.5, 112.0), "run": (2.6, 160.0), "stop": (0.0, 0.0), "slow": (1.0, 90.0)}
 
 
-@settings(max_examples=80, deadline=None, derandomize=True)
+@settings(max_examples=80, deadline=None)
 @given(st.lists(SEGMENT, min_size=1, max_size=30))
 def test_smoothing_never_adds_brisk_walking(script: list[tuple[int, str]]) -> None:
     rows = blocks(*[(seconds, *MOTIONS[kind]) for seconds, kind in script])

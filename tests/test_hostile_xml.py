@@ -283,7 +283,7 @@ def test_other_sport_walk_with_cadence_is_a_walk() -> None:
 BASE = gpx(walk(60, step=5))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.integers(0, len(BASE) - 1), st.binary(min_size=0, max_size=3)), max_size=4))
 def test_damaged_documents_never_raise_anything_else(edits: list[tuple[int, bytes]]) -> None:
     data = bytearray(BASE)
