@@ -554,7 +554,9 @@ def _prepare_cli(argv: list[str]) -> None:
     word = command_word(argv)
     if word is None and "_WALKRUN_COMPLETE" not in os.environ:
         return
-    if word is not None and (word in cli.commands or word in LAZY_COMMANDS):
+    # A built-in the user lets a plugin replace (WALKRUN_ALLOW_OVERRIDE) needs the plugins loaded first.
+    overridable = word is not None and word in os.environ.get("WALKRUN_ALLOW_OVERRIDE", "").replace(" ", "").split(",")
+    if word is not None and (word in cli.commands or word in LAZY_COMMANDS) and not overridable:
         return
     add_plugin_commands(cli, plugins_dir_arg(argv))
 

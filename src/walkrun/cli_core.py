@@ -261,8 +261,11 @@ def registry_for(plugins_dir: Path | None) -> Registry:
     registry = get_registry(plugins_dir)
     if registry.on_failure is None:
         registry.on_failure = _report_plugin_failure
+        registry.on_notice = _report_plugin_notice
         for info in registry.failures:
             _report_plugin_failure(info)
+        for text in registry.notices:
+            _report_plugin_notice(text)
     return registry
 
 
@@ -276,7 +279,11 @@ def add_plugin_commands(group: click.Group, plugins_dir: Path | None) -> None:
 
 
 def _report_plugin_failure(info: PluginInfo) -> None:
-    err.print(f"[yellow]plugin skipped:[/] {info.name}: {info.error}")
+    err.print(f"plugin skipped: {info.who}: {info.error}", soft_wrap=True, markup=False, highlight=False)
+
+
+def _report_plugin_notice(text: str) -> None:
+    err.print(text, soft_wrap=True, markup=False, highlight=False)
 
 
 def complete_protocol_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:

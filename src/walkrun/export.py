@@ -12,7 +12,7 @@ from walkrun.plan import Plan
 from walkrun.plugins import Registry
 from walkrun.store import Store
 from walkrun.targets import EffortFacts, effort_from_activities
-from walkrun.writers import ExportContext, WriteResult
+from walkrun.writers import ExportContext, WriteResult, checked_result
 
 PAST_DAYS = 14  # calendars keep the last two weeks, showing what was actually done
 
@@ -63,15 +63,14 @@ def export_plan(
         context = ExportContext(
             profile=ap.profile, protocol=ap.protocol, history=ap.history, options=opts, effort=effort
         )
-        key = state_key(name, writer.state_scope(context, out_dir))
-        context = context.model_copy(update={"state": _saved_state(store, athlete_id, name, key)})
-        result = writer.write(_with_past(plan, today, writer.lookback_days), context, out_dir)
-        if isinstance(result, WriteResult):
+        with registry.calling("writers", name):  # a plugin's crash or wrong return: one line naming it
+            key = state_key(name, writer.state_scope(context, out_dir))
+            context = context.model_copy(update={"state": _saved_state(store, athlete_id, name, key)})
+            raw = writer.write(_with_past(plan, today, writer.lookback_days), context, out_dir)
+            result = checked_result(raw, name)
+        if isinstance(raw, WriteResult):
             store.save_writer_state(athlete_id, key, result.state)
-            paths = result.paths
-        else:
-            paths = list(result)
-        results.append(Exported(name, paths))
+        results.append(Exported(name, result.paths))
     return ap, results
 
 

@@ -11,7 +11,7 @@ import zlib
 from collections.abc import Mapping
 
 from walkrun.errors import ReadError
-from walkrun.readers import Reader
+from walkrun.readers import Reader, SniffError
 
 __all__ = ["GZIP_MAGIC", "SNIFF_BYTES", "decompress", "describe_start", "is_gzip", "pick_reader"]
 
@@ -72,18 +72,23 @@ def pick_reader(readers: Mapping[str, type[Reader]], data: bytes, source: str) -
     """The first reader, by name, whose ``sniff`` claims the first 4 KiB of ``data``.
 
     Sorting by name makes the choice independent of plugin load order. A
-    reader whose ``sniff`` raises is skipped: one broken plugin must not stop
-    the import of every other file.
+    reader whose ``sniff`` raises is passed over, so one broken plugin does not
+    stop the import of files another reader claims; when no reader claims the
+    file, the failure is its error (:class:`SniffError`), not "not this format".
     """
     head = bytes(data[:SNIFF_BYTES])
+    broken: list[str] = []
     for name in sorted(readers):
         reader = readers[name]
         try:
             claimed = bool(reader.sniff(head))
-        except Exception:
-            claimed = False
+        except Exception as exc:
+            broken.append(f"reader {name!r} ({reader.__module__}) failed in sniff: {type(exc).__name__}: {exc}")
+            continue
         if claimed:
             return reader
+    if broken:
+        raise SniffError(source, "; ".join(broken))
     if not data:
         raise ReadError(source, "empty file")
     if is_gzip(data):

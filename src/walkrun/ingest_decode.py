@@ -31,7 +31,7 @@ from walkrun.errors import NotAnActivityError, ReadError
 from walkrun.exports import ExportMeta
 from walkrun.formats import pick_reader
 from walkrun.models import Preferences
-from walkrun.readers import Reader
+from walkrun.readers import Reader, SniffError
 
 __all__ = ["DecodeJob", "DecodeResult", "Decoded", "Decoder", "decode", "fingerprint", "implausible", "prepared"]
 
@@ -84,6 +84,8 @@ def implausible(act: Activity) -> str:
 def _read(job: DecodeJob, readers: Mapping[str, type[Reader]]) -> DecodeResult | list[Activity]:
     try:
         cls = pick_reader(readers, job.data, job.source)
+    except SniffError as exc:  # a reader crashed while looking: an error even for a side file
+        return DecodeResult("error", exc.reason)
     except ReadError as exc:
         # Exports are full of CSV/JSON side files, so "nobody claims it" is only an error
         # when the name promises a format some reader handles (a damaged .fit).

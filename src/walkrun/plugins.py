@@ -1,8 +1,13 @@
 """Plugin manager factory and typed accessors. No other module touches ``pm.hook``.
 
 Built-in formats and protocols are ordinary plugins registered exactly like a
-third party's. Each plugin's registration hook is called on its own, so one
-broken plugin is reported by name and the rest keep working.
+third party's. Every hook is called through ``pm.hook`` (so ``tryfirst`` and
+hook wrappers work); each plugin's implementations are guarded
+(:mod:`walkrun.plugin_host`), so one broken plugin is reported by name, in one
+line, and the rest keep working. A plugin may not take a name that is already
+taken: a built-in command, a built-in condition's default protocol, another
+plugin's reader, writer, protocol or command, unless the user allows it with
+``WALKRUN_ALLOW_OVERRIDE``.
 """
 
 from __future__ import annotations
@@ -14,8 +19,8 @@ import importlib.util
 import os
 import re
 import sys
-import traceback
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -24,8 +29,20 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from walkrun import hookspecs
-from walkrun.errors import PluginError, ProtocolError, UsageError
+from walkrun.errors import PluginError, ProtocolError, UsageError, WalkrunError
 from walkrun.paths import PLUGINS_DIR_ENV
+from walkrun.plugin_host import (
+    ALLOW_OVERRIDE_ENV,
+    CommandCollector,
+    PluginInfo,
+    allowed_overrides,
+    guard_command,
+    guarded_copy,
+    plugin_errors,
+    reject_unknown_hooks,
+    running_plugin,
+    short,
+)
 
 if TYPE_CHECKING:
     import click
@@ -37,7 +54,14 @@ if TYPE_CHECKING:
 
 ENTRY_POINT_GROUP = "walkrun"
 ALLOW_ENV = "WALKRUN_LOAD_PLUGINS"
-__all__ = ["PLUGINS_DIR_ENV", "Registry", "get_registry", "make_plugin_manager"]
+__all__ = [
+    "ALLOW_OVERRIDE_ENV",
+    "PLUGINS_DIR_ENV",
+    "PluginInfo",
+    "Registry",
+    "get_registry",
+    "make_plugin_manager",
+]
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "walkrun.default_plugins.protocols",
     "walkrun.default_plugins.fit_reader",
@@ -60,37 +84,17 @@ NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
 @dataclass
-class PluginInfo:
-    name: str
-    origin: str  # builtin | entry-point | plugins-dir
-    distribution: str | None = None
-    version: str | None = None
-    hooks: list[str] = field(default_factory=list)
-    registered: dict[str, list[str]] = field(default_factory=dict)
-    error: str | None = None
-    commands: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "origin": self.origin,
-            "distribution": self.distribution,
-            "version": self.version,
-            "hooks": sorted(self.hooks),
-            "registered": {k: sorted(v) for k, v in sorted(self.registered.items())},
-            "error": self.error,
-            "commands": sorted(self.commands),
-        }
-
-
-@dataclass
 class Registry:
-    """What all loaded plugins registered, validated."""
+    """What all loaded plugins registered, validated, and who registered each name."""
 
     pm: pluggy.PluginManager
     plugins: dict[str, PluginInfo]
     on_failure: Callable[[PluginInfo], None] | None = None
+    on_notice: Callable[[str], None] | None = None
+    allow_override: frozenset[str] = frozenset()
+    notices: list[str] = field(default_factory=list)
     _tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _owners: dict[tuple[str, str], PluginInfo] = field(default_factory=dict)
 
     @property
     def readers(self) -> dict[str, type[Reader]]:
@@ -113,20 +117,21 @@ class Registry:
     def _table(self, kind: str) -> dict[str, Any]:
         table = self._tables.get(kind)
         if table is None:
-            failed = {name for name, info in self.plugins.items() if info.error}
             table = self._tables[kind] = {}
             for modname, module_kind in BUILTIN_KINDS.items():
                 if module_kind == kind:
-                    _register_builtin(self.pm, self.plugins, modname)
-            _collect_kind(self, kind, table)
-            for name, info in self.plugins.items():
-                if info.error and name not in failed and self.on_failure is not None:
-                    self.on_failure(info)
+                    self._register_builtin(modname)
+            self._collect(kind, table)
         return table
 
     @property
     def failures(self) -> list[PluginInfo]:
         return [p for p in self.plugins.values() if p.error]
+
+    def owner(self, kind: str, name: str) -> PluginInfo | None:
+        """The plugin that registered ``name`` (``kind`` is readers, writers or protocols)."""
+        self._table(kind)
+        return self._owners.get((kind, name))
 
     def reader(self, name: str) -> type[Reader]:
         return _lookup("reader", self.readers, name)  # type: ignore[no-any-return]
@@ -137,8 +142,16 @@ class Registry:
     def protocol(self, protocol_id: str) -> Protocol:
         return _lookup("protocol", self.protocols, protocol_id)  # type: ignore[no-any-return]
 
+    def calling(self, kind: str, name: str) -> AbstractContextManager[None]:
+        """Around a call into a registered reader/writer: a third party's crash becomes one line naming it."""
+        return plugin_errors(self.owner(kind, name), f"{kind[:-1]} {name!r}")
+
     def protocol_for(self, condition: Condition, protocol_id: str | None = None) -> Protocol:
-        """The profile's chosen protocol, else the one marked default for its condition."""
+        """The profile's chosen protocol, else the one marked default for its condition.
+
+        A built-in default is never displaced silently by a plugin's: the
+        plugin's wins only when the user allowed it for this condition.
+        """
         if protocol_id:
             proto = self.protocol(protocol_id)
             if condition not in proto.conditions:
@@ -147,15 +160,141 @@ class Registry:
         defaults = sorted(p.id for p in self.protocols.values() if condition in p.default_for)
         if not defaults:
             raise ProtocolError(f"no protocol is the default for {condition.value!r}; choose one with --protocol")
-        return self.protocols[defaults[0]]
+        builtin = [i for i in defaults if (o := self._owners.get(("protocols", i))) is None or o.builtin]
+        added = [i for i in defaults if i not in builtin]
+        if not builtin or not added:
+            return self.protocols[defaults[0]]
+        theirs, ours, cond = added[0], builtin[0], condition.value
+        who = self._owners[("protocols", theirs)].who
+        if cond in self.allow_override:
+            self.notice(
+                f"plugin {who}: protocol {theirs!r} is the default for {cond!r} instead of the built-in "
+                f"{ours!r} ({ALLOW_OVERRIDE_ENV}={cond})"
+            )
+            return self.protocols[theirs]
+        self.notice(
+            f"plugin {who}: protocol {theirs!r} asks to be the default for {cond!r}; the built-in {ours!r} "
+            f"stays the default (choose it with --protocol {theirs}, or set {ALLOW_OVERRIDE_ENV}={cond})"
+        )
+        return self.protocols[ours]
 
     def add_commands(self, cli: click.Group) -> None:
-        for info, impl in _impls(self.pm, "register_commands", self.plugins):
-            before = set(cli.commands)
-            _guarded(info, functools.partial(impl.function, cli=cli))
-            added = sorted(set(cli.commands) - before)
-            if added:
-                info.commands = added
+        """Plugins' commands, minus any that would replace a built-in or another plugin's (unless allowed)."""
+        collector = CommandCollector(cli.name)
+        self._call("register_commands", cli=collector)
+        builtin = set(cli.commands) | set(getattr(cli, "lazy", {}))
+        owners: dict[str, PluginInfo] = {}
+        for info, name, cmd in sorted(collector.added, key=lambda a: self._load_order(a[0])):
+            if info is None or info.error:
+                continue
+            if name in owners:
+                self._refuse(info, f"command {name!r} is already added by plugin {owners[name].who}; not added")
+                continue
+            if name in builtin:
+                if name not in self.allow_override:
+                    hint = f"set {ALLOW_OVERRIDE_ENV}={name} to allow it"
+                    self._refuse(info, f"command {name!r} is built in; not replaced ({hint})")
+                    continue
+                self.notice(f"plugin {info.who} replaces the built-in command {name!r} ({ALLOW_OVERRIDE_ENV}={name})")
+            cli.add_command(guard_command(cmd, info), name)
+            owners[name] = info
+            info.commands.append(name)
+
+    def notice(self, text: str) -> None:
+        """Say something about a plugin once per process (the CLI prints it on stderr)."""
+        if text in self.notices:
+            return
+        self.notices.append(text)
+        if self.on_notice is not None:
+            self.on_notice(text)
+
+    def _load_order(self, info: PluginInfo | None) -> int:
+        # Who keeps a contested name does not depend on hook call order (LIFO, tryfirst):
+        # built-ins (listed first), then entry points by name, then the plugins dir by file name.
+        order = list(self.plugins.values())
+        return order.index(info) if info in order else len(order)
+
+    def _refuse(self, info: PluginInfo, text: str) -> None:
+        info.refused.append(text)
+        self.notice(f"plugin {info.who}: {text}")
+
+    def fail(self, info: PluginInfo, reason: str) -> None:
+        """Mark a plugin failed: it takes no further part, and what it registered is withdrawn."""
+        if info.error:
+            return
+        info.error = reason
+        for key, owner in list(self._owners.items()):
+            if owner is info:
+                del self._owners[key]
+                self._tables[key[0]].pop(key[1], None)
+        info.registered.clear()
+        if self.on_failure is not None:
+            self.on_failure(info)
+
+    def _call(self, hook: str, **kwargs: Any) -> None:
+        caller = getattr(self.pm.hook, hook)
+        try:
+            caller(**kwargs)
+        except Exception as exc:
+            # Plain implementations are guarded; only a hook wrapper's exception gets here.
+            wrappers = [
+                self.plugins[i.plugin_name]
+                for i in caller.get_hookimpls()
+                if (i.hookwrapper or i.wrapper) and i.plugin_name in self.plugins
+            ]
+            blamed = [info for info in wrappers if not info.builtin]
+            if not blamed:
+                raise
+            for info in blamed:
+                self.fail(info, f"{hook} wrapper raised {short(exc)}")
+
+    def _collect(self, kind: str, table: dict[str, Any]) -> None:
+        pending: list[tuple[PluginInfo, Any]] = []
+
+        def register(item: Any) -> None:
+            info = running_plugin()
+            if info is None:
+                raise PluginError(f"{KIND_HOOKS[kind]}: register() called outside a hook implementation")
+            pending.append((info, item))
+
+        self._call(KIND_HOOKS[kind], register=register)
+        for info, item in sorted(pending, key=lambda p: self._load_order(p[0])):
+            if info.error:
+                continue
+            try:
+                value = CHECKS[kind](item)
+                name = value.id if kind == "protocols" else value.name
+                if (owner := self._owners.get((kind, name))) is not None:
+                    by = owner.name if owner.builtin else f"plugin {owner.who}"
+                    raise PluginError(f"{kind} name {name!r} is already registered by {by}")
+            except Exception as exc:
+                if info.builtin:
+                    raise
+                self.fail(info, str(exc) if isinstance(exc, WalkrunError) else short(exc))
+                continue
+            table[name] = value
+            self._owners[(kind, name)] = info
+            info.registered.setdefault(kind, []).append(name)
+
+    def _add(self, obj: object, name: str, info: PluginInfo) -> None:
+        """Register a guarded copy of ``obj``; a plugin pluggy refuses (bad hook arguments) is reported."""
+        self.plugins[name] = info
+        try:
+            self.pm.register(guarded_copy(self.pm, obj, info, self.fail), name=name)
+        except Exception as exc:  # a broken third-party plugin must not take the CLI down
+            if info.builtin:
+                raise
+            self.fail(info, f"failed to load: {short(exc)}")
+            return
+        plugin = self.pm.get_plugin(name)
+        info.hooks = sorted(h.name for h in self.pm.get_hookcallers(plugin) or [])
+
+    def _register_builtin(self, modname: str) -> None:
+        if self.pm.has_plugin(modname):
+            return
+        info = self.plugins[modname]
+        info.version = info.version or _version("walkrun")
+        self._add(importlib.import_module(modname), modname, info)
 
 
 def _lookup(kind: str, table: Mapping[str, Any], name: str) -> Any:
@@ -178,45 +317,32 @@ def make_plugin_manager(
 
     ``WALKRUN_LOAD_PLUGINS`` (comma-separated distribution or entry-point
     names) limits which third-party plugins load; set it empty to load none.
+    ``WALKRUN_ALLOW_OVERRIDE`` (comma-separated command names and conditions)
+    lets a plugin replace a built-in command or a condition's default protocol.
     With ``lazy``, built-ins are imported and each kind (readers, writers,
     protocols) collected only when first asked for.
     """
     env = os.environ if env is None else env
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
-    plugins: dict[str, PluginInfo] = {}
+    registry = Registry(pm=pm, plugins={}, allow_override=allowed_overrides(env))
     for modname in BUILTIN_PLUGINS:
         # Listed first, registered now or on first use: built-ins own their names either way.
-        plugins[modname] = PluginInfo(modname, "builtin", "walkrun")
+        registry.plugins[modname] = PluginInfo(modname, "builtin", "walkrun")
         if not lazy:
-            _register_builtin(pm, plugins, modname)
-    allow = _allow_list(env)
+            registry._register_builtin(modname)
     if load_entrypoints:
-        _load_entry_points(pm, plugins, allow)
+        _load_entry_points(registry, _allow_list(env))
     directory = plugins_dir or (Path(env[PLUGINS_DIR_ENV]) if env.get(PLUGINS_DIR_ENV) else None)
     if directory is not None:
-        _load_directory(pm, plugins, directory)
+        _load_directory(registry, directory)
     for i, obj in enumerate(extra):
-        if pm.is_registered(obj):
-            continue  # e.g. a test passing a module that is already built in
         name = getattr(obj, "__name__", None) or f"extra-{i}"
-        pm.register(obj, name=name)
-        plugins[name] = PluginInfo(name, "extra")
-    for name, info in plugins.items():
-        plugin = pm.get_plugin(name)
-        if plugin is not None:
-            info.hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
-    registry = Registry(pm=pm, plugins=plugins)
+        if name in registry.plugins and registry.plugins[name].builtin:
+            continue  # e.g. a test passing a module that is already built in
+        registry._add(obj, name, PluginInfo(name, "extra"))
+    reject_unknown_hooks(pm, registry.plugins, registry.fail)
     return registry if lazy else registry.load_all()
-
-
-def _register_builtin(pm: pluggy.PluginManager, plugins: dict[str, PluginInfo], modname: str) -> None:
-    module = importlib.import_module(modname)
-    if not pm.is_registered(module):
-        pm.register(module, name=modname)
-    info = plugins[modname]
-    info.version = info.version or _version("walkrun")
-    info.hooks = sorted(h.name for h in pm.get_hookcallers(module) or [])
 
 
 @functools.cache
@@ -234,26 +360,27 @@ def _allow_list(env: Mapping[str, str]) -> set[str] | None:
     return {part.strip() for part in raw.split(",") if part.strip()}
 
 
-def _load_entry_points(pm: pluggy.PluginManager, plugins: dict[str, PluginInfo], allow: set[str] | None) -> None:
+def _load_entry_points(registry: Registry, allow: set[str] | None) -> None:
     for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         dist = ep.dist.name if ep.dist else None
         if allow is not None and ep.name not in allow and (dist is None or dist not in allow):
             continue
         info = PluginInfo(ep.name, "entry-point", dist, ep.dist.version if ep.dist else None)
-        plugins[ep.name] = info
         try:
-            pm.register(ep.load(), name=ep.name)
+            plugin = ep.load()
         except Exception as exc:  # a broken third-party plugin must not take the CLI down
-            info.error = f"failed to load: {_short(exc)}"
+            registry.plugins[ep.name] = info
+            registry.fail(info, f"failed to load: {short(exc)}")
+            continue
+        registry._add(plugin, ep.name, info)
 
 
-def _load_directory(pm: pluggy.PluginManager, plugins: dict[str, PluginInfo], directory: Path) -> None:
+def _load_directory(registry: Registry, directory: Path) -> None:
     if not directory.is_dir():
         raise UsageError(f"--plugins-dir {directory}: not a directory")
     for path in sorted(directory.glob("*.py")):
         name = f"walkrun_dir_plugin_{path.stem}"
         info = PluginInfo(path.name, "plugins-dir", None, None)
-        plugins[name] = info
         try:
             spec = importlib.util.spec_from_file_location(name, path)
             if spec is None or spec.loader is None:
@@ -261,78 +388,12 @@ def _load_directory(pm: pluggy.PluginManager, plugins: dict[str, PluginInfo], di
             module: ModuleType = importlib.util.module_from_spec(spec)
             sys.modules[name] = module
             spec.loader.exec_module(module)
-            pm.register(module, name=name)
         except Exception as exc:
             sys.modules.pop(name, None)
-            info.error = f"failed to load {path}: {_short(exc)}"
-
-
-def _short(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}"
-    frames = traceback.extract_tb(exc.__traceback__)
-    if frames:
-        last = frames[-1]
-        text += f" ({Path(last.filename).name}:{last.lineno})"
-    return text
-
-
-def _impls(
-    pm: pluggy.PluginManager, hook: str, plugins: dict[str, PluginInfo]
-) -> list[tuple[PluginInfo, pluggy.HookImpl]]:
-    caller = getattr(pm.hook, hook)
-    out = []
-    # Built-ins first so they own their names; then third parties in load order.
-    order = {name: i for i, name in enumerate(plugins)}
-    for impl in sorted(caller.get_hookimpls(), key=lambda i: order.get(i.plugin_name, len(order))):
-        info = plugins.get(impl.plugin_name)
-        if info is None:
-            info = plugins[impl.plugin_name] = PluginInfo(impl.plugin_name, "extra")
-        if info.error is None:
-            out.append((info, impl))
-    return out
-
-
-def _guarded(info: PluginInfo, call: Callable[[], object]) -> None:
-    if info.origin == "builtin":
-        call()  # a failing built-in is our bug: let it surface
-        return
-    try:
-        call()
-    except Exception as exc:
-        info.error = f"{info.distribution or info.name}: {_short(exc)}"
-
-
-def _collect_kind(registry: Registry, kind: str, table: dict[str, Any]) -> None:
-    from walkrun.protocol import Protocol
-    from walkrun.readers import Reader
-    from walkrun.writers import Writer
-
-    pm, plugins = registry.pm, registry.plugins
-
-    def registrar(
-        info: PluginInfo, kind: str, table: dict[str, Any], check: Callable[[Any], Any]
-    ) -> Callable[[Any], None]:
-        def register(item: Any) -> None:
-            value = check(item)
-            name = value.id if isinstance(value, Protocol) else value.name
-            if name in table:
-                owner = next(
-                    (p.name for p in plugins.values() if name in p.registered.get(kind, []) and p is not info),
-                    "another plugin",
-                )
-                raise PluginError(f"{kind} name {name!r} is already registered by {owner}")
-            table[name] = value
-            info.registered.setdefault(kind, []).append(name)
-
-        return register
-
-    checks: dict[str, Callable[[Any], Any]] = {
-        "readers": lambda c: _check_class(c, Reader, ("sniff", "read")),
-        "writers": lambda c: _check_class(c, Writer, ("write",)),
-        "protocols": _check_protocol,
-    }
-    for info, impl in _impls(pm, KIND_HOOKS[kind], plugins):
-        _guarded(info, functools.partial(impl.function, register=registrar(info, kind, table, checks[kind])))
+            registry.plugins[name] = info
+            registry.fail(info, f"failed to load {path}: {short(exc)}")
+            continue
+        registry._add(module, name, info)
 
 
 def _check_class(cls: Any, base: type, methods: tuple[str, ...]) -> Any:
@@ -349,6 +410,18 @@ def _check_class(cls: Any, base: type, methods: tuple[str, ...]) -> Any:
     return cls
 
 
+def _check_reader(item: Any) -> Any:
+    from walkrun.readers import Reader
+
+    return _check_class(item, Reader, ("sniff", "read"))
+
+
+def _check_writer(item: Any) -> Any:
+    from walkrun.writers import Writer
+
+    return _check_class(item, Writer, ("write",))
+
+
 def _check_protocol(item: Any) -> Protocol:
     from walkrun.protocol import Protocol, load_protocol_file
 
@@ -359,6 +432,11 @@ def _check_protocol(item: Any) -> Protocol:
     raise PluginError(f"register_protocols expects a Protocol or a TOML path, got {type(item).__name__}")
 
 
+CHECKS: dict[str, Callable[[Any], Any]] = {
+    "readers": _check_reader,
+    "writers": _check_writer,
+    "protocols": _check_protocol,
+}
 _cache: dict[Path | None, Registry] = {}
 
 

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from typing import ClassVar
 
 from walkrun.activities import Activity
+from walkrun.errors import ReadError
 
 
 class Reader(ABC):
@@ -29,3 +30,11 @@ class Reader(ABC):
     @abstractmethod
     def read(self, data: bytes, source: str) -> list[Activity]:
         """Decode a whole file; raise ``ReadError``/``NotAnActivityError`` with a reason."""
+
+
+class SniffError(ReadError):
+    """No reader claimed a file and at least one reader's ``sniff`` raised: the file may be that reader's.
+
+    Reported as the file's error (never as "not an activity file"), naming the
+    reader and where it is defined, so a broken plugin is visible.
+    """

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from walkrun.errors import PluginError
 from walkrun.history import History
 from walkrun.models import AthleteProfile
 from walkrun.plan import Plan
@@ -72,6 +73,22 @@ class Writer(ABC):
         it, so exporting elsewhere or differently never disturbs that state.
         """
         return ""
+
+
+def checked_result(result: object, writer: str) -> WriteResult:
+    """A writer's return value as a :class:`WriteResult`, or a one-line :class:`PluginError` saying what is wrong.
+
+    A string is iterable, so without this check ``"out.md"`` would pass as the
+    paths ``o``, ``u``, ``t``...
+    """
+    if isinstance(result, WriteResult):
+        return result
+    if isinstance(result, list | tuple) and all(isinstance(p, Path) for p in result):
+        return WriteResult(paths=list(result))
+    got = type(result).__name__
+    if isinstance(result, list | tuple):
+        got = f"a {got} holding {', '.join(sorted({type(p).__name__ for p in result if not isinstance(p, Path)}))}"
+    raise PluginError(f"writer {writer!r} returned {got}; write() must return a list of Path or a WriteResult")
 
 
 def atomic_write(path: Path, data: bytes) -> Path:
