@@ -228,3 +228,63 @@ def test_a_raising_registration_hook_is_one_line_and_other_hooks_still_run(home:
         "plugin skipped: returner.py: register_writers returned a list; it must call register(...) and return None"
     )
     assert _walkrun(home, plugins, *INIT).returncode == 0
+
+
+FAST_DEFAULT = """
+from walkrun.protocol import builtin_protocol_dir, load_protocol_file
+
+@walkrun.hookimpl
+def register_protocols(register):
+    base = load_protocol_file(builtin_protocol_dir() / "low-risk-bsi.toml")
+    register(base.model_copy(update={"id": "aaa-fast", "name": "Fast (plugin)"}))
+"""
+
+
+def test_a_plugin_default_protocol_does_not_displace_the_builtin_one(home: Path, plugins: Path) -> None:
+    _plugin(plugins, "fastproto", FAST_DEFAULT)
+    assert _walkrun(home, plugins, *INIT).returncode == 0
+    kept = _walkrun(home, plugins, "plan", "--json")
+    assert kept.returncode == 0, kept.stderr
+    assert json.loads(kept.stdout)["protocol"] == "low-risk-bsi"
+    assert _lines(kept.stderr) == [
+        "plugin fastproto.py: protocol 'aaa-fast' asks to be the default for 'low-risk-bsi'; the built-in "
+        "'low-risk-bsi' stays the default (choose it with --protocol aaa-fast, or set "
+        "WALKRUN_ALLOW_OVERRIDE=low-risk-bsi)"
+    ]
+    allowed = _walkrun(home, plugins, "plan", "--json", WALKRUN_ALLOW_OVERRIDE="low-risk-bsi")
+    assert allowed.returncode == 0, allowed.stderr
+    assert json.loads(allowed.stdout)["protocol"] == "aaa-fast"
+    assert _lines(allowed.stderr) == [
+        "plugin fastproto.py: protocol 'aaa-fast' is the default for 'low-risk-bsi' instead of the built-in "
+        "'low-risk-bsi' (WALKRUN_ALLOW_OVERRIDE=low-risk-bsi)"
+    ]
+
+
+def test_a_raising_sniff_is_the_files_error_not_not_this_format(home: Path, plugins: Path, tmp_path: Path) -> None:
+    _plugin(
+        plugins,
+        "sniffy",
+        """
+        class Sniffy(walkrun.Reader):
+            name = "aaa-sniffy"
+
+            @classmethod
+            def sniff(cls, head):
+                raise UnicodeDecodeError("utf-8", head, 0, 1, "bad start byte")
+
+            def read(self, data, source):
+                return []
+
+        @walkrun.hookimpl
+        def register_readers(register):
+            register(Sniffy)
+        """,
+    )
+    assert _walkrun(home, plugins, *INIT).returncode == 0
+    odd = tmp_path / "watch.dat"
+    odd.write_bytes(b"\xff\xfe not a format anyone knows")
+    result = _walkrun(home, plugins, "import", str(odd))
+    assert "Traceback" not in result.stderr
+    assert "reader 'aaa-sniffy' (walkrun_dir_plugin_sniffy) failed in sniff: UnicodeDecodeError" in result.stdout + (
+        result.stderr
+    )
