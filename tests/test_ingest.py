@@ -373,7 +373,7 @@ def test_garmin_nested_uploads_found_by_pattern_and_summaries_fill_gaps(tmp_path
     assert (walked.sport, walked.name, walked.rpe, walked.feel, walked.utc_offset_s) == (
         "walking",
         "Evening Walk",
-        30.0,
+        3.0,  # Garmin's workoutRpe 30 is RPE 3 on Activity.rpe's one 1-10 scale
         75.0,
         3600,
     )

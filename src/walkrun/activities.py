@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+RPE_MIN, RPE_MAX = 1.0, 10.0  # Activity.rpe's one scale (Borg CR10-like), whatever the source used
+
+
+def rpe_on_scale(value: float | None) -> float | None:
+    """A 1-10 RPE as a source gave it, or None when it is missing or off the scale (0 means "not set")."""
+    if value is None or not RPE_MIN <= value <= RPE_MAX:
+        return None
+    return float(value)
+
+
+def rpe_from_tenths(value: float | None) -> float | None:
+    """Garmin's RPE (FIT session field 193, ``workoutRpe`` in summaries) is 10-100: ten times the 1-10 scale."""
+    return rpe_on_scale(value / 10) if value is not None else None
 
 
 class Sample(BaseModel):
@@ -49,9 +63,21 @@ class Activity(BaseModel):
     name: str = ""
     description: str = ""
     private_note: str = ""
-    rpe: float | None = Field(None, description="perceived exertion as the source gives it; never pain")
-    feel: float | None = Field(None, description="workout feel as the source gives it; never pain")
+    rpe: float | None = Field(
+        None, ge=RPE_MIN, le=RPE_MAX, description="perceived exertion, 1-10 (readers convert); never pain"
+    )
+    feel: float | None = Field(None, description="Garmin's workout feel, 0-100 as FIT and Garmin give it; never pain")
     warnings: list[str] = Field(default_factory=list, description="what the reader left out or corrected, and why")
+
+    @field_validator("rpe", mode="before")
+    @classmethod
+    def _rpe_scale(cls, value: object, info: ValidationInfo) -> object:
+        # Stores written before RPE had one scale hold Garmin summaries' 10-100 values as given;
+        # above 10 can only be that scale. Only stored JSON is read this way: a reader that
+        # builds an Activity with 40 gets a validation error and must convert (rpe_from_tenths).
+        if info.mode != "json" or isinstance(value, bool) or not isinstance(value, int | float):
+            return value
+        return value / 10 if RPE_MAX < value <= 10 * RPE_MAX else value
 
     @field_validator("start_utc")
     @classmethod

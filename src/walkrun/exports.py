@@ -59,7 +59,7 @@ startTimeLocal                      utc_offset_s = local - gmt, when missing   y
 activityType (str or {"typeKey"})   sport / sub_sport, when missing            yes
 name                                name, when empty                           yes
 description                         description, when empty                    yes
-workoutRpe                          rpe, when missing (10..100 as given)       yes
+workoutRpe                          rpe, when missing (10..100, divided by 10) yes
 workoutFeel                         feel, when missing (0..100 as given)       yes
 duration / movingDuration (ms)      parsed, not merged (the file is better)    yes
 distance (cm)                       parsed, not merged (the file is better)    yes
@@ -84,7 +84,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from walkrun.activities import Activity
+from walkrun.activities import Activity, rpe_from_tenths, rpe_on_scale
 
 GARMIN_MATCH_S = 60.0
 
@@ -274,7 +274,7 @@ def parse_strava_csv(data: bytes) -> list[StravaRow]:
                     elapsed_s=parse_number(cell(row, "elapsed")),
                     moving_s=parse_number(cell(row, "moving")),
                     distance_m=metres,
-                    rpe=parse_number(cell(row, "rpe")),
+                    rpe=rpe_on_scale(parse_number(cell(row, "rpe"))),
                 )
             )
         except ValueError as exc:
@@ -376,7 +376,7 @@ def parse_garmin_summaries(data: bytes) -> list[GarminSummary]:
                 elapsed_s=_num(rec.get("elapsedDuration", rec.get("duration")), 0.001),
                 moving_s=_num(rec.get("movingDuration"), 0.001),
                 distance_m=_num(rec.get("distance"), 0.01),
-                rpe=_num(rec.get("workoutRpe", rec.get("directWorkoutRpe"))),
+                rpe=rpe_from_tenths(_num(rec.get("workoutRpe", rec.get("directWorkoutRpe")))),
                 feel=_num(rec.get("workoutFeel", rec.get("directWorkoutFeel"))),
             )
         )

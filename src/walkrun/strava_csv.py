@@ -14,6 +14,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from walkrun.activities import rpe_on_scale
 from walkrun.exports import STRAVA_HEADERS, StravaRow, normalise_export_path, parse_number, strava_sport
 
 __all__ = ["RowProblem", "StravaCsv", "decode_csv", "read_strava_csv"]
@@ -91,7 +92,7 @@ def _row(line: int, row: list[str], cols: dict[str, list[int]]) -> StravaRow:
         elapsed_s=number("elapsed"),
         moving_s=number("moving"),
         distance_m=metres,
-        rpe=number("rpe"),
+        rpe=rpe_on_scale(number("rpe")),
     )
 
 

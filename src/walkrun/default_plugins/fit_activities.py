@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from walkrun.activities import Activity, Lap, Sample
+from walkrun.activities import Activity, Lap, Sample, rpe_from_tenths
 from walkrun.default_plugins._trackmath import is_foot_sport, moving_seconds, smoothed_speeds
 from walkrun.default_plugins.fit_decode import MAX_SESSIONS, FitDecoded, FitGroup
 from walkrun.default_plugins.fit_profile import FIT_EPOCH_UNIX, RELATIVE_TIME_LIMIT
@@ -341,7 +341,7 @@ def _activity(
         laps=_laps(window.laps, start, clock),
         device=_device(group.file_id),
         feel=_first_num(session, FEEL_FIELDS),
-        rpe=rpe / 10 if rpe is not None else None,
+        rpe=rpe_from_tenths(rpe),
         warnings=list(notes),
     )
 
