@@ -140,3 +140,16 @@ def test_plugins_command_lists_the_example_plugin(run_cli) -> None:  # type: ign
     md = next(p for p in data["plugins"] if p["name"] == "markdown")
     assert md["distribution"] == "walkrun-markdown" and md["registered"] == {"writers": ["markdown"]}
     assert "register_commands" in md["hooks"]
+
+
+def test_documented_hook_signatures_match_the_specs() -> None:
+    """Each hook's example in docs/plugins.md takes exactly the spec's arguments (as datasette checks its docs)."""
+    import inspect
+
+    text = DOCS.read_text()
+    for name in _hook_names():
+        section = text.split(f"### `{name}`", 1)[1].split("\n### ", 1)[0]
+        documented = re.search(rf"def {name}\(([^)]*)\)", section)
+        assert documented, f"docs/plugins.md shows no `def {name}(...)` example"
+        args = [a.strip() for a in documented.group(1).split(",") if a.strip()]
+        assert args == list(inspect.signature(getattr(hookspecs, name)).parameters), name

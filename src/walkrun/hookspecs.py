@@ -4,6 +4,9 @@ Plugins are modules (or objects) with functions decorated ``@walkrun.hookimpl``
 whose names match the specs below. Readers, writers and protocols are
 *registered* through a callback, llm/hatch style: the core checks each one
 (unique ``name``, required attributes) and reports a broken plugin by name.
+The core calls each hook once through ``pm.hook``, so ``tryfirst``,
+``trylast`` and hook wrappers work; an implementation that raises or returns a
+value is reported in one line and its plugin withdrawn (``walkrun.plugin_host``).
 Each hook's documentation lives in ``docs/plugins.md``.
 """
 

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Literal
 
 import click
 import pluggy
@@ -30,10 +30,14 @@ from walkrun.errors import PluginError, WalkrunError
 ALLOW_OVERRIDE_ENV = "WALKRUN_ALLOW_OVERRIDE"
 
 
+# Where a plugin came from: shipped with walkrun, an installed distribution, a --plugins-dir file, or code.
+Origin = Literal["builtin", "entry-point", "plugins-dir", "extra"]
+
+
 @dataclass
 class PluginInfo:
     name: str
-    origin: str  # builtin | entry-point | plugins-dir | extra
+    origin: Origin
     distribution: str | None = None
     version: str | None = None
     hooks: list[str] = field(default_factory=list)

@@ -24,7 +24,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pluggy
 
@@ -75,8 +75,13 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
 )
 # What each built-in registers: a lazy registry imports only the modules a command needs
 # (``status`` needs protocols, not fitparse or icalendar).
-KIND_HOOKS = {"readers": "register_readers", "writers": "register_writers", "protocols": "register_protocols"}
-BUILTIN_KINDS: dict[str, str] = {
+Kind = Literal["readers", "writers", "protocols"]
+KIND_HOOKS: dict[Kind, str] = {
+    "readers": "register_readers",
+    "writers": "register_writers",
+    "protocols": "register_protocols",
+}
+BUILTIN_KINDS: dict[str, Kind] = {
     modname: "protocols" if modname.endswith("protocols") else "readers" if modname.endswith("_reader") else "writers"
     for modname in BUILTIN_PLUGINS
 }
@@ -93,8 +98,8 @@ class Registry:
     on_notice: Callable[[str], None] | None = None
     allow_override: frozenset[str] = frozenset()
     notices: list[str] = field(default_factory=list)
-    _tables: dict[str, dict[str, Any]] = field(default_factory=dict)
-    _owners: dict[tuple[str, str], PluginInfo] = field(default_factory=dict)
+    _tables: dict[Kind, dict[str, Any]] = field(default_factory=dict)
+    _owners: dict[tuple[Kind, str], PluginInfo] = field(default_factory=dict)
 
     @property
     def readers(self) -> dict[str, type[Reader]]:
@@ -114,7 +119,7 @@ class Registry:
             self._table(kind)
         return self
 
-    def _table(self, kind: str) -> dict[str, Any]:
+    def _table(self, kind: Kind) -> dict[str, Any]:
         table = self._tables.get(kind)
         if table is None:
             table = self._tables[kind] = {}
@@ -128,7 +133,7 @@ class Registry:
     def failures(self) -> list[PluginInfo]:
         return [p for p in self.plugins.values() if p.error]
 
-    def owner(self, kind: str, name: str) -> PluginInfo | None:
+    def owner(self, kind: Kind, name: str) -> PluginInfo | None:
         """The plugin that registered ``name`` (``kind`` is readers, writers or protocols)."""
         self._table(kind)
         return self._owners.get((kind, name))
@@ -142,7 +147,7 @@ class Registry:
     def protocol(self, protocol_id: str) -> Protocol:
         return _lookup("protocol", self.protocols, protocol_id)  # type: ignore[no-any-return]
 
-    def calling(self, kind: str, name: str) -> AbstractContextManager[None]:
+    def calling(self, kind: Kind, name: str) -> AbstractContextManager[None]:
         """Around a call into a registered reader/writer: a third party's crash becomes one line naming it."""
         return plugin_errors(self.owner(kind, name), f"{kind[:-1]} {name!r}")
 
@@ -248,7 +253,7 @@ class Registry:
             for info in blamed:
                 self.fail(info, f"{hook} wrapper raised {short(exc)}")
 
-    def _collect(self, kind: str, table: dict[str, Any]) -> None:
+    def _collect(self, kind: Kind, table: dict[str, Any]) -> None:
         pending: list[tuple[PluginInfo, Any]] = []
 
         def register(item: Any) -> None:
@@ -432,7 +437,7 @@ def _check_protocol(item: Any) -> Protocol:
     raise PluginError(f"register_protocols expects a Protocol or a TOML path, got {type(item).__name__}")
 
 
-CHECKS: dict[str, Callable[[Any], Any]] = {
+CHECKS: dict[Kind, Callable[[Any], Any]] = {
     "readers": _check_reader,
     "writers": _check_writer,
     "protocols": _check_protocol,
