@@ -200,6 +200,7 @@ def test_plugin_listing_shows_hooks_and_what_was_refused() -> None:
     registry.add_commands(group)
     listed = next(p.as_dict() for p in registry.plugins.values() if p.origin == "extra")
     assert listed["hooks"] == ["register_commands", "register_writers"]
+    assert listed["hook_options"] == {"register_writers": ["tryfirst"]}
     assert listed["registered"] == {"writers": ["both"]} and listed["commands"] == []
     assert listed["refused"] == [
         "command 'status' is built in; not replaced (set WALKRUN_ALLOW_OVERRIDE=status to allow it)"

@@ -41,6 +41,7 @@ class PluginInfo:
     distribution: str | None = None
     version: str | None = None
     hooks: list[str] = field(default_factory=list)
+    hook_options: dict[str, list[str]] = field(default_factory=dict)  # e.g. register_writers: [tryfirst]
     registered: dict[str, list[str]] = field(default_factory=dict)
     error: str | None = None
     commands: list[str] = field(default_factory=list)
@@ -66,6 +67,7 @@ class PluginInfo:
             "distribution": self.distribution,
             "version": self.version,
             "hooks": sorted(self.hooks),
+            "hook_options": {k: v for k, v in sorted(self.hook_options.items()) if v},
             "registered": {k: sorted(v) for k, v in sorted(self.registered.items())},
             "error": self.error,
             "commands": sorted(self.commands),
@@ -204,3 +206,17 @@ def plugin_errors(info: PluginInfo | None, what: str) -> Iterator[None]:
         if info is None or info.builtin:
             raise
         raise PluginError(f"plugin {info.who}: {what} failed: {short(exc)}") from exc
+
+
+HOOK_OPTIONS = ("tryfirst", "trylast", "wrapper", "hookwrapper", "optionalhook")
+
+
+def describe_hooks(pm: pluggy.PluginManager, plugin: object, info: PluginInfo) -> None:
+    """Record which hooks ``plugin`` implements and with which pluggy options (``walkrun plugins --json``)."""
+    info.hooks, info.hook_options = [], {}
+    for caller in pm.get_hookcallers(plugin) or []:
+        info.hooks.append(caller.name)
+        for impl in caller.get_hookimpls():
+            if impl.plugin is plugin:
+                info.hook_options[caller.name] = [opt for opt in HOOK_OPTIONS if getattr(impl, opt, False)]
+    info.hooks.sort()

@@ -36,6 +36,7 @@ from walkrun.plugin_host import (
     CommandCollector,
     PluginInfo,
     allowed_overrides,
+    describe_hooks,
     guard_command,
     guarded_copy,
     plugin_errors,
@@ -291,8 +292,7 @@ class Registry:
                 raise
             self.fail(info, f"failed to load: {short(exc)}")
             return
-        plugin = self.pm.get_plugin(name)
-        info.hooks = sorted(h.name for h in self.pm.get_hookcallers(plugin) or [])
+        describe_hooks(self.pm, self.pm.get_plugin(name), info)
 
     def _register_builtin(self, modname: str) -> None:
         if self.pm.has_plugin(modname):
