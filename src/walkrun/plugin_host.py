@@ -12,7 +12,6 @@ the core hands out know whom a registration came from. Calls still go through
 from __future__ import annotations
 
 import contextvars
-import difflib
 import functools
 import traceback
 from collections.abc import Callable, Iterator, Mapping
@@ -144,6 +143,8 @@ def reject_unknown_hooks(
             pm.check_pending()
             return
         except pluggy.PluginValidationError as exc:
+            import difflib  # only when a plugin is wrong: keeps start-up light
+
             name = pm.get_name(exc.plugin) or ""
             info = plugins.get(name) or PluginInfo(name, "extra")
             unknown = sorted(
