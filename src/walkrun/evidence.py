@@ -151,6 +151,13 @@ def read_pain_diary(text: str, source: str) -> list[CheckIn]:
     return out
 
 
+def _pain_score(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 10:
+        raise ValueError(text)
+    return value
+
+
 def _diary_fields(row: dict[str, str], where: str) -> dict[str, object]:
     """One diary row as CheckIn fields; a bad cell is a one-line error naming the line, column and format."""
 
@@ -164,7 +171,7 @@ def _diary_fields(row: dict[str, str], where: str) -> dict[str, object]:
     fields["date"] = cell("date", dt.date.fromisoformat, "a date: expected YYYY-MM-DD")
     for key in ("pain_during", "pain_after", "pain_next_morning"):
         if row.get(key):
-            fields[key] = cell(key, int, "a pain score: expected a whole number 0-10")
+            fields[key] = cell(key, _pain_score, "a pain score: expected a whole number 0-10")
     for key in ("walk_min", "run_min"):
         if row.get(key):
             fields[key] = cell(key, float, "a number of minutes")
