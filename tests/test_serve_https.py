@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -169,3 +170,15 @@ def test_serve_command_with_two_workers_over_https(tmp_path: Path, home: Path) -
     assert proc.returncode == 0, err
     assert "Stopped serving." in out
     assert ann not in err  # no token in whatever uvicorn logged
+
+
+def test_serve_refuses_incomplete_or_unusable_tls_files(run_cli: Any, tmp_path: Path) -> None:
+    cert = tmp_path / "cert.pem"
+    cert.write_text("not a certificate\n")
+    r = run_cli("serve", "--port", "0", "--certfile", str(cert))
+    assert r.exit_code != 0 and "both --certfile and --keyfile" in r.stderr
+    r = run_cli("serve", "--port", "0", "--certfile", str(cert), "--keyfile", str(tmp_path / "missing.pem"))
+    assert r.exit_code != 0 and "missing.pem: no such file" in r.stderr
+    r = run_cli("serve", "--port", "0", "--certfile", str(cert), "--keyfile", str(cert))
+    assert r.exit_code != 0 and "not a usable certificate and key" in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1

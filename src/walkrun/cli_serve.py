@@ -91,6 +91,15 @@ def _tls_files(certfile: Path | None, keyfile: Path | None) -> None:
     for option, path in (("--certfile", certfile), ("--keyfile", keyfile)):
         if path is not None and not path.is_file():
             fail(f"{option} {path}: no such file")
+    if certfile is not None and keyfile is not None:
+        # Load them now: uvicorn would only find out later, with a traceback.
+        import ssl
+
+        try:
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certfile, keyfile)
+        except (ssl.SSLError, OSError) as exc:
+            reason = getattr(exc, "reason", None) or exc.strerror or exc
+            fail(f"--certfile {certfile} / --keyfile {keyfile}: not a usable certificate and key ({reason})")
 
 
 @cli.command()

@@ -133,12 +133,16 @@ class FeedService:
             return self._health()
         feed, coach = FEED_RE.fullmatch(path), COACH_RE.fullmatch(path)
         if not (feed or coach):
-            return _not_found()
+            return _not_found()  # not a token probe: costs the client nothing
         client = request.client.host if request.client else "-"
         wait = self.limiter.retry_after(client)
         if wait is not None:
             return _plain(429, b"too many requests\n", **{"Retry-After": str(wait)})
-        response = await (self._feed(request, feed.group(1)) if feed else self._coach(request, coach.group(1)))  # type: ignore[union-attr]
+        if feed:
+            response = await self._feed(request, feed.group(1))
+        else:
+            assert coach is not None
+            response = await self._coach(request, coach.group(1))
         if response.status_code == 404:
             self.limiter.charge(client)
         return response
