@@ -25,6 +25,7 @@ from walkrun.export import feed_calendar
 from walkrun.models import AthleteProfile, CheckIn
 from walkrun.plugins import Registry
 from walkrun.serve.app import ServeOptions, create_app
+from walkrun.serve.cache import FeedCache, Rendered
 from walkrun.serve.http import feed_path
 from walkrun.serve.runner import running
 from walkrun.store import Store
@@ -216,3 +217,17 @@ def test_a_new_day_in_the_athletes_zone_is_a_new_key(
     assert len(renders) == 2
     assert second.status == 200 and second.body != first.body
     assert set(zones) == {"Europe/London"}  # the athlete's own zone, not the server's
+
+
+def test_the_cache_is_bounded_in_entries_and_bytes() -> None:
+    cache = FeedCache(max_entries=3, max_bytes=250)
+    now = dt.datetime.now(dt.UTC)
+    for i in range(5):
+        cache.put(f"a{i}", Rendered("k", b"x" * 50, '"e"', now))
+    assert len(cache) == 3
+    assert cache.get("a0", "k") is None and cache.get("a4", "k") is not None
+    assert cache.get("a4", "other key") is None  # a stale key is a miss, never an old body
+    cache.put("big", Rendered("k", b"x" * 200, '"e"', now))
+    assert len(cache) == 2  # 50 + 200 bytes fit, 100 + 200 would not
+    cache.put("huge", Rendered("k", b"x" * 1000, '"e"', now))
+    assert len(cache) == 1 and cache.get("huge", "k") is not None

@@ -143,9 +143,11 @@ class FeedCache:
     client has already seen superseded, so it must never be served again.
     """
 
-    def __init__(self, max_entries: int = 2048) -> None:
+    def __init__(self, max_entries: int = 2048, max_bytes: int = 64 * 1024 * 1024) -> None:
         self._entries: OrderedDict[str, Rendered] = OrderedDict()
         self._max = max_entries
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
 
@@ -159,10 +161,17 @@ class FeedCache:
 
     def put(self, name: str, entry: Rendered) -> None:
         with self._guard:
+            old = self._entries.pop(name, None)
+            self._bytes -= len(old.body) if old else 0
             self._entries[name] = entry
-            self._entries.move_to_end(name)
-            while len(self._entries) > self._max:
-                self._entries.popitem(last=False)
+            self._bytes += len(entry.body)
+            # Bounded in count and bytes (a year-long feed is ~100 kB); the newest entry always stays.
+            while len(self._entries) > 1 and (len(self._entries) > self._max or self._bytes > self._max_bytes):
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped.body)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def lock(self, name: str) -> threading.Lock:
         """One render at a time per name: the feed's SEQUENCE state is read, bumped and written back,
