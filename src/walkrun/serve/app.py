@@ -159,6 +159,9 @@ class FeedService:
 
     # ---- the athlete feed ------------------------------------------------------------------------
     async def _feed(self, request: Request, token: str) -> Response:
+        # The token lookup and the content key are a few indexed reads (microseconds with an
+        # unchanged store), so they run on the event loop: a thread hop would cost more than
+        # the work. Only building a plan, which takes tens of milliseconds, goes to a thread.
         store, keys = self._store()
         athlete_id = store.scope_for_token(token)
         if athlete_id is None or athlete_id == Store.COACH_SCOPE:
