@@ -44,6 +44,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "walkrun.default_plugins.json_writer",
     "walkrun.default_plugins.html_writer",
     "walkrun.default_plugins.summary_html",
+    "walkrun.default_plugins.platforms",
 )
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
