@@ -57,6 +57,12 @@ def exported(tmp_path_factory: pytest.TempPathFactory):
     return by_file
 
 
+def test_one_file_per_strength_stage_whatever_the_run_level(exported):
+    stages = {session.title for session in exported.values()}
+    assert len(exported) == len(stages)
+    assert all(not re.search(r"-[0-9a-f]{6}\.fit$", p.name) for p in exported)
+
+
 def test_each_exercise_is_a_step_with_a_garmin_category_where_one_fits(exported):
     assert exported
     for path, session in exported.items():

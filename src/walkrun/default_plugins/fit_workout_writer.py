@@ -99,8 +99,8 @@ def weeks_option(options: dict[str, str]) -> int:
 
 
 def _session_key(session: Session) -> str:
-    # Brisk walks look the same at every level, so the level does not split them.
-    level = None if session.kind is SessionKind.BRISK_WALK else session.level
+    # Brisk walks and strength days look the same at every run level, so the level does not split them.
+    level = None if session.kind in (SessionKind.BRISK_WALK, SessionKind.STRENGTH) else session.level
     steps = [s.model_dump(mode="json") for s in session.steps]
     return json.dumps([session.kind.value, level, session.intensity, steps], sort_keys=True)
 
