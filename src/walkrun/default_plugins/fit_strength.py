@@ -44,9 +44,18 @@ def exercise_category(exercise: str) -> int | None:
 
 
 def _short(exercise: str) -> str:
-    # "Hip airplane: slow pelvic rotation ..." -> "Hip airplane"; the rest goes to the notes.
-    head = re.split(r"[:(]", exercise, maxsplit=1)[0].strip()
-    return head[:STEP_NAME_MAX] or exercise[:STEP_NAME_MAX]
+    """A step name that fits the watch, cut at a clause or a word; the full text goes to the notes.
+
+    "Hip airplane: slow pelvic rotation ..." -> "Hip airplane";
+    "Optional: 20-40 min easy cycling ..." -> "20-40 min easy cycling or".
+    """
+    parts = [p.strip() for p in re.split(r"[:(,]", exercise) if p.strip()]
+    if len(parts) > 1 and parts[0].lower() == "optional":
+        parts = parts[1:]
+    head = parts[0] if parts else exercise.strip()
+    if len(head) <= STEP_NAME_MAX:
+        return head
+    return head[: STEP_NAME_MAX + 1].rsplit(" ", 1)[0] or head[:STEP_NAME_MAX]
 
 
 def _exercise_step(index: int, exercise: str, label: str, kind: StepKind) -> fe.Message:
