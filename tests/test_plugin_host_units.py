@@ -9,7 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from walkrun.activities import Activity, rpe_from_tenths, rpe_on_scale
-from walkrun.exports import parse_garmin_summaries, parse_strava_csv
+from walkrun.exports import parse_garmin_summaries
+from walkrun.strava_csv import read_strava_csv
 
 START = dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)
 
@@ -53,7 +54,7 @@ def test_garmin_summary_rpe_is_converted_at_the_reader() -> None:
 
 def test_strava_perceived_exertion_is_already_one_to_ten() -> None:
     head = "Activity ID,Activity Date,Activity Name,Activity Type,Perceived Exertion\n"
-    rows = parse_strava_csv(
+    rows = read_strava_csv(
         (head + '1,"Mar 2, 2026, 7:00:00 AM",Walk,Walk,6\n2,"Mar 3, 2026, 7:00:00 AM",W,Walk,60\n').encode()
     )
-    assert [r.rpe for r in rows] == [6.0, None]
+    assert [r.rpe for r in rows.rows] == [6.0, None]
