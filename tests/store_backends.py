@@ -34,17 +34,17 @@ def _unavailable(reason: str) -> None:
 @pytest.fixture(scope="session")
 def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The URL of a running PostgreSQL server (its ``postgres`` database), for the whole session."""
-    try:
-        import pgserver
-    except ImportError as exc:
-        _unavailable(f"the pgserver package is not installed ({exc}); pip install -e '.[test]'")
     started = time.monotonic()
-    try:
-        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, root)
-            warnings.simplefilter("ignore")
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, root)
+        warnings.simplefilter("ignore")
+        try:
+            import pgserver
+        except ImportError as exc:
+            _unavailable(f"the pgserver package is not installed ({exc}); pip install -e '.[test]'")
+        try:
             server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
-    except Exception as exc:  # pgserver raises plain errors from initdb/pg_ctl
-        _unavailable(f"pgserver could not start PostgreSQL: {exc}")
+        except Exception as exc:  # pgserver raises plain errors from initdb/pg_ctl
+            _unavailable(f"pgserver could not start PostgreSQL: {exc}")
     _pg["start_s"] = time.monotonic() - started
     try:
         yield str(server.get_uri())

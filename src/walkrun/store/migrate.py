@@ -70,9 +70,13 @@ def _stored_revision(conn: Connection) -> str | None:
     return FIRST_RELEASE if "athletes" in names else None
 
 
+def is_known(revision: str) -> bool:
+    """Whether this walkrun has a migration script for ``revision`` (else a newer walkrun wrote it)."""
+    return revision in {s.revision for s in _scripts(SCRIPT_LOCATION).walk_revisions()}
+
+
 def _refuse_newer(db: Database, current: str | None) -> None:
-    known = {s.revision for s in _scripts(SCRIPT_LOCATION).walk_revisions()}
-    if current is not None and current not in known:
+    if current is not None and not is_known(current):
         raise StoreError(
             f"the store {db.describe()} was written by a newer walkrun (schema {current}; this walkrun knows up "
             f"to {head_revision()}): upgrade walkrun to open it"
