@@ -74,8 +74,8 @@ class Activities:
 
     def start_import(self, athlete_id: str, paths: list[str]) -> int:
         with self.db.write() as conn:
-            result = conn.execute(t.import_runs.insert().values(athlete_id=athlete_id, paths=json.dumps(paths)))
-            return int(result.inserted_primary_key[0])
+            insert = t.import_runs.insert().values(athlete_id=athlete_id, paths=json.dumps(paths))
+            return int(conn.execute(insert.returning(t.import_runs.c.run)).scalar_one())
 
     def finish_import(self, run: int, summary: dict[str, object]) -> None:
         r = t.import_runs
@@ -187,11 +187,11 @@ class Activities:
 
     @staticmethod
     def _remember_file(conn: Connection, athlete_id: str, run: int, item: ImportItem, reader_tag: str) -> None:
-        files = {"athlete_id": athlete_id, "file_key": item.file_key, "size": item.file_size}
-        files |= {"stamp": item.file_stamp, "content_hash": item.content_hash}
+        files = {"athlete_id": athlete_id, "file_key": item.file_key, "size": item.file_size, "stamp": item.file_stamp}
+        files["content_hash"] = item.content_hash
         upsert(conn, t.import_files, files, ["athlete_id", "file_key"])
         if item.status != "known":
-            content = {"athlete_id": athlete_id, "content_hash": item.content_hash, "status": item.status}
-            content |= {"reason": item.reason.removeprefix(f"{item.source}: "), "activities": len(item.activities)}
-            content |= {"reader_tag": reader_tag, "import_run": run}
+            content: dict[str, object] = {"athlete_id": athlete_id, "content_hash": item.content_hash}
+            content |= {"status": item.status, "reason": item.reason.removeprefix(f"{item.source}: ")}
+            content |= {"activities": len(item.activities), "reader_tag": reader_tag, "import_run": run}
             upsert(conn, t.import_contents, content, ["athlete_id", "content_hash"])

@@ -10,7 +10,7 @@ plan revision cannot interleave between processes or machines.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -113,7 +113,7 @@ def open_database(home: Path, url: str | None = None) -> Database:
         raise StoreError(f"cannot open the store {safe_url(parsed)}: {exc}") from exc
 
 
-def upsert(conn: Connection, table: Table, rows: dict[str, Any] | list[dict[str, Any]], keys: list[str]) -> None:
+def upsert(conn: Connection, table: Table, rows: Mapping[str, Any] | list[dict[str, Any]], keys: list[str]) -> None:
     """INSERT, or UPDATE the row with the same ``keys``: the one statement both dialects spell alike."""
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
