@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -32,7 +33,7 @@ def _unavailable(reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_server() -> Iterator[str]:
     """The URL of a running PostgreSQL server (its ``postgres`` database), for the whole session."""
     started = time.monotonic()
     with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, root)
@@ -42,7 +43,8 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except ImportError as exc:
             _unavailable(f"the pgserver package is not installed ({exc}); pip install -e '.[test]'")
         try:
-            server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+            # Not under pytest's basetemp: a concurrent pytest run may prune it while the server runs.
+            server = pgserver.get_server(tempfile.mkdtemp(prefix="walkrun-pg-"), cleanup_mode="delete")
         except Exception as exc:  # pgserver raises plain errors from initdb/pg_ctl
             _unavailable(f"pgserver could not start PostgreSQL: {exc}")
     _pg["start_s"] = time.monotonic() - started

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -38,7 +39,7 @@ def test_database_url_puts_every_command_on_the_shared_store(
 ) -> None:
     if store_url is None:
         store_url = f"sqlite:///{home.parent / 'shared.sqlite3'}"
-    monkeypatch.setenv("WALKRUN_DATABASE_URL", "")  # the option sets it for this process: restored after
+    monkeypatch.delenv("WALKRUN_DATABASE_URL", raising=False)
     init = ("init", "--athlete", "ann", "--condition", "low-risk-bsi", "--injury-date", "2026-01-05")
     assert run_cli("--database-url", store_url, "--today", "2026-03-01", *init).exit_code == 0
     assert not (home / "walkrun.sqlite3").exists(), "nothing was written to the home folder's SQLite file"
@@ -46,10 +47,13 @@ def test_database_url_puts_every_command_on_the_shared_store(
     assert listed.exit_code == 0 and "ann" in listed.stdout
     now = json.loads(run_cli("--database-url", store_url, "db", "current", "--json").stdout)
     assert (now["current"], now["up_to_date"]) == (migrate.HEAD, True)
+    assert "WALKRUN_DATABASE_URL" not in os.environ, "the option holds for one command, not the whole process"
 
 
-def test_a_bad_database_url_is_one_line_without_the_password(run_cli: Run) -> None:
+def test_a_bad_database_url_is_one_line_without_the_password(run_cli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WALKRUN_DATABASE_URL", raising=False)
     result = run_cli("--database-url", "mysql://me:secret@db/walkrun", "athletes")
+    assert "WALKRUN_DATABASE_URL" not in os.environ
     assert result.exit_code != 0
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "sqlite or postgresql only" in lines[0] and "secret" not in lines[0]

@@ -156,9 +156,19 @@ def cli(
     }
     ctx.obj = Ctx(home or _default_home(), athlete, today, plugins_dir, home_given="--home" in typed, typed=typed)
     if database_url:
-        # Every store this process (and its children: the server, import workers) opens is that one.
-        os.environ["WALKRUN_DATABASE_URL"] = ctx.obj.database_url = database_url
+        # Every store this command (and its children: the server, import workers) opens is that one.
+        ctx.obj.database_url = database_url
+        previous = os.environ.get("WALKRUN_DATABASE_URL")
+        os.environ["WALKRUN_DATABASE_URL"] = database_url
+        ctx.call_on_close(lambda: _restore_env("WALKRUN_DATABASE_URL", previous))
     ctx.call_on_close(lambda: ctx.obj._store.close() if ctx.obj._store else None)
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def _conditions() -> list[str]:
