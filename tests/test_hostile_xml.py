@@ -283,7 +283,7 @@ def test_other_sport_walk_with_cadence_is_a_walk() -> None:
 BASE = gpx(walk(60, step=5))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.integers(0, len(BASE) - 1), st.binary(min_size=0, max_size=3)), max_size=4))
 def test_damaged_documents_never_raise_anything_else(edits: list[tuple[int, bytes]]) -> None:
     data = bytearray(BASE)
@@ -297,3 +297,16 @@ def test_damaged_documents_never_raise_anything_else(edits: list[tuple[int, byte
     for act in acts:
         assert act.elapsed_s >= 0 and (act.distance_m is None or math.isfinite(act.distance_m))
         classify(act, Preferences())
+
+
+def test_a_file_with_millions_of_points_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The real bound is a million points; a smaller one here keeps the test fast.
+    from walkrun.default_plugins import gpx_reader, tcx_reader
+
+    monkeypatch.setattr(gpx_reader, "MAX_POINTS", 100)
+    monkeypatch.setattr(tcx_reader, "MAX_POINTS", 100)
+    with pytest.raises(ReadError, match="more than 100 track points") as info:
+        read_gpx(gpx(walk(200)), "many.gpx")
+    one_line_refusal(info.value, "many.gpx")
+    with pytest.raises(ReadError, match="more than 100 track points"):
+        TcxReader().read(tcx([tcx_lap(0, 1000)]), "many.tcx")

@@ -157,6 +157,7 @@ def test_one_event_per_session_with_times_uids_and_text(athlete, femoral):
     desc = str(events[event_uid("ann", walk_run.slot)]["DESCRIPTION"])
     repeat = next(st for st in walk_run.steps if st.kind == "repeat")
     run, walk = repeat.steps
+
     def spoken(seconds: int) -> str:
         minutes, rest = divmod(seconds, 60)
         return f"{minutes} min" + (f" {rest} s" if rest else "")

@@ -158,7 +158,11 @@ def test_pain_tags(text: str, expected: tuple[Any, ...] | None) -> None:
 
 
 def test_pain_diary_errors_name_the_line() -> None:
-    with pytest.raises(UsageError, match="line 3: pain_during"):
+    with pytest.raises(UsageError, match="line 3, column pain_during: '12' is not a pain score: expected a whole"):
         read_pain_diary("date,pain_during\n2026-03-01,0\n2026-03-02,12\n", "d.csv")
+    with pytest.raises(UsageError, match="line 2, column pain_after: 'x' is not a pain score"):
+        read_pain_diary("date,pain_after\n2026-03-01,x\n", "d.csv")
+    with pytest.raises(UsageError, match="line 2, column walk_min: 'ten' is not a number of minutes"):
+        read_pain_diary("date,walk_min\n2026-03-01,ten\n", "d.csv")
     with pytest.raises(UsageError, match="unknown column"):
         read_pain_diary("date,rpe\n2026-03-01,4\n", "d.csv")

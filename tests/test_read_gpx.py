@@ -309,3 +309,10 @@ def test_polar_default_namespace_extensions() -> None:
     (walk,) = read(body)
     assert {s.heart_rate_bpm for s in walk.samples} == {99}
     assert {s.cadence_spm for s in walk.samples} == {120}
+
+
+def test_multi_byte_declared_encoding_is_read() -> None:
+    # Expat itself refuses multi-byte encodings other than UTF-8/16; walkrun decodes those first.
+    text = track(walk_points(10)).decode().replace('encoding="UTF-8"', 'encoding="Shift_JIS"')
+    (walk,) = read(text.replace("Morning Walk", "朝の散歩").encode("shift_jis"))
+    assert walk.name == "朝の散歩" and walk.elapsed_s == 10

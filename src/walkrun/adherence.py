@@ -539,7 +539,7 @@ def _intervals(p_runs: Sequence[Block], e_runs: Sequence[Block]) -> _Outcome:
         off_target += [e_gap[j] for j in sorted(taken)]
         unplanned += [b for j, b in enumerate(e_gap) if j not in taken]
     done = len(pairs)
-    return _Outcome(done, unplanned, off_target, structure_ok=done == len(p_runs) and not unplanned)
+    return _Outcome(done, unplanned, off_target, structure_ok=done == len(p_runs) and not _real(unplanned))
 
 
 def _continuous(p_run: Block, executed: Sequence[Block]) -> _Outcome:
@@ -562,7 +562,16 @@ def _continuous(p_run: Block, executed: Sequence[Block]) -> _Outcome:
     breaks = max(0, len(main) - 1)
     done = 1 if len(main) == 1 and _within_tolerance(main[0].duration_s, p_run.duration_s) else 0
     off_target = [] if done or not main else list(main)
-    return _Outcome(done, unplanned, off_target, structure_ok=done == 1 and not unplanned, walk_breaks=breaks)
+    return _Outcome(done, unplanned, off_target, structure_ok=done == 1 and not _real(unplanned), walk_breaks=breaks)
+
+
+def _real(unplanned: Sequence[Block]) -> bool:
+    """Unplanned running that changes the session's shape: a minute or more of it.
+
+    Classification counts every doubtful stride as running (safety first), so a few
+    run-cadence blips in a walk break are reported but do not break the structure.
+    """
+    return sum(b.duration_s for b in unplanned) >= UNPLANNED_LIMIT_S
 
 
 def compare(

@@ -396,7 +396,7 @@ def _moving_note(moving_s: int, timer: int | None, activity: Activity, stopped_s
     if timer > span + 1:
         parts.append(f"{timer - span:.0f} s of timer time with no samples recorded")
     why = "; ".join(parts) if parts else "pauses and stops judged from the samples"
-    return f"walkrun counts {moving_s} s moving; the file's timer says {timer} s ({why})"
+    return f"walkrun counts {moving_s} s moving; the file records {timer} s ({why})"
 
 
 def _from_summary(activity: Activity, th: Thresholds, footing: Footing, reason: str) -> Classification:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
-import re
 import shlex
 import sys
 from collections.abc import Callable
@@ -417,20 +416,6 @@ def die(message: str, code: int = 1) -> NoReturn:
 
 
 # The diary parser (evidence.py) reports bad cells in Python's words; say what is expected instead.
-PLAIN_WORDS = (
-    (
-        r"line (\d+): Invalid isoformat string: ('[^']*')",
-        r"line \1, column date: \2 is not a date: expected YYYY-MM-DD",
-    ),
-    (
-        r"line (\d+): invalid literal for int\(\) with base 10: ('[^']*')",
-        r"line \1: \2 is not a pain score: expected 0-10",
-    ),
-    (r"line (\d+): could not convert string to float: ('[^']*')", r"line \1: \2 is not a number of minutes"),
-)
-
-
 def plain_words(message: str) -> str:
-    for pattern, replacement in PLAIN_WORDS:
-        message = re.sub(pattern, replacement, message)
+    """Messages are written plainly where they are raised (e.g. the diary parser names line, column and format)."""
     return message

@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -141,24 +141,42 @@ def read_pain_diary(text: str, source: str) -> list[CheckIn]:
     out = []
     for line_no, raw in enumerate(reader, start=2):
         row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+        where = f"{source}: line {line_no}"
         try:
-            fields: dict[str, object] = {"date": dt.date.fromisoformat(row["date"]), "source": "diary"}
-            for key in ("pain_during", "pain_after", "pain_next_morning"):
-                if row.get(key):
-                    fields[key] = int(row[key])
-            for key in ("walk_min", "run_min"):
-                if row.get(key):
-                    fields[key] = float(row[key])
-            fields["night_pain"] = row.get("night_pain", "").lower() in _TRUE
-            fields["note"] = row.get("note", "")
-            out.append(CheckIn.model_validate(fields))
+            out.append(CheckIn.model_validate(_diary_fields(row, where)))
         except ValidationError as exc:
             err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"])
-            raise UsageError(f"{source}: line {line_no}: {where}: {err['msg']}") from None
-        except ValueError as exc:
-            raise UsageError(f"{source}: line {line_no}: {exc}") from None
+            column = ".".join(str(p) for p in err["loc"])
+            raise UsageError(f"{where}, column {column}: {err['msg']}") from None
     return out
+
+
+def _pain_score(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 10:
+        raise ValueError(text)
+    return value
+
+
+def _diary_fields(row: dict[str, str], where: str) -> dict[str, object]:
+    """One diary row as CheckIn fields; a bad cell is a one-line error naming the line, column and format."""
+
+    def cell(column: str, convert: Callable[[str], object], expected: str) -> object:
+        try:
+            return convert(row[column])
+        except ValueError:
+            raise UsageError(f"{where}, column {column}: {row[column]!r} is not {expected}") from None
+
+    fields: dict[str, object] = {"source": "diary", "note": row.get("note", "")}
+    fields["date"] = cell("date", dt.date.fromisoformat, "a date: expected YYYY-MM-DD")
+    for key in ("pain_during", "pain_after", "pain_next_morning"):
+        if row.get(key):
+            fields[key] = cell(key, _pain_score, "a pain score: expected a whole number 0-10")
+    for key in ("walk_min", "run_min"):
+        if row.get(key):
+            fields[key] = cell(key, float, "a number of minutes")
+    fields["night_pain"] = row.get("night_pain", "").lower() in _TRUE
+    return fields
 
 
 @dataclass(frozen=True)

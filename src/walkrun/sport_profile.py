@@ -54,6 +54,10 @@ WHEELED_MEDIAN_SPEED_MPS = 5.0
 # Walking and running cadences (steps/min) start around here; paddle strokes,
 # swim strokes and pedal strokes counted on a wrist sit below.
 FOOT_MEDIAN_CADENCE_SPM = 70.0
+# Metres per counted "step" above which cadence is pedalling, not feet: walking takes
+# 0.6-0.8 m steps, a jog about 1 m, elite racers under 2 m; a pedal stroke
+# counted as a step moves a bike 1.7-3 m.
+MAX_STEP_LENGTH_M = 2.0
 # Cadence must cover this share of the moving time to speak for the activity.
 CADENCE_COVERAGE = 0.5
 MOVING_SPEED_MPS = 0.5
@@ -103,6 +107,7 @@ class Profile:
     median_speed_mps: float | None
     cadence_share: float
     median_cadence_spm: float | None
+    median_step_m: float | None
 
 
 def profile_of(intervals: list[Interval]) -> Profile:
@@ -117,11 +122,17 @@ def profile_of(intervals: list[Interval]) -> Profile:
     speeds = [(iv.speed_mps, iv.duration_s) for iv in moving if iv.speed_mps is not None]
     cadences = [(iv.cadence_spm, iv.duration_s) for iv in moving if iv.cadence_spm is not None]
     cadence_s = sum(w for _, w in cadences)
+    steps = [
+        (iv.speed_mps * 60 / iv.cadence_spm, iv.duration_s)
+        for iv in moving
+        if iv.speed_mps is not None and iv.cadence_spm is not None and iv.cadence_spm >= MOVING_CADENCE_SPM
+    ]
     return Profile(
         moving_s=moving_s,
         median_speed_mps=_weighted_median(speeds),
         cadence_share=cadence_s / moving_s if moving_s else 0.0,
         median_cadence_spm=_weighted_median(cadences),
+        median_step_m=_weighted_median(steps),
     )
 
 
@@ -156,6 +167,12 @@ def _judge_ambiguous(activity: Activity, sport: str, sub: str, prof: Profile, wh
         return SportVerdict(Footing.NOT_ON_FOOT, why, warn=True)
     if prof.cadence_share >= CADENCE_COVERAGE and prof.median_cadence_spm is not None:
         spm = f"{prof.median_cadence_spm:.0f} steps/min"
+        if prof.median_step_m is not None and prof.median_step_m > MAX_STEP_LENGTH_M:
+            why = (
+                f"{what}; each counted stroke moves {prof.median_step_m:.1f} m at {kmh}: "
+                "pedalling, not walking or running, not counted"
+            )
+            return SportVerdict(Footing.NOT_ON_FOOT, why, warn=True)
         if prof.median_cadence_spm >= FOOT_MEDIAN_CADENCE_SPM:
             return SportVerdict(Footing.ON_FOOT, f"{what}; cadence profile (median {spm}) is on foot", warn=True)
         why = f"{what}; its cadence (median {spm}) is not walking or running (paddling, swimming?), not counted"

@@ -109,6 +109,27 @@ class _StopAtRoot:
         return None
 
 
+def expat_ready(data: bytes, source: str) -> bytes:
+    """The document re-encoded as UTF-8 when it declares a multi-byte encoding expat cannot read.
+
+    Expat reads UTF-8, UTF-16 and single-byte encodings itself; Shift_JIS, GBK,
+    Big5 and friends raise "multi-byte encodings are not supported", so those
+    are decoded by Python and handed over as UTF-8 without the declaration.
+    """
+    if data.startswith(_UTF16_BOMS):
+        return data
+    m = _DECL_ENCODING.match(data[:512])
+    if not m:
+        return data
+    try:
+        name = codecs.lookup(m.group(1).decode("ascii")).name
+    except LookupError:
+        return data  # the parser names the unknown encoding in its error
+    if name.startswith("utf-16") or name == "utf-8" or len("\u4e2d".encode(name, errors="replace")) == 1:
+        return data
+    return xml_text(data, source).encode("utf-8")
+
+
 def check_xml(data: bytes, source: str) -> None:
     """Refuse XML with a DTD (entity declarations, external DTDs or entities).
 
@@ -116,7 +137,7 @@ def check_xml(data: bytes, source: str) -> None:
     once the root starts nothing dangerous can follow. Well-formedness of the
     rest is left to the format parser, which reports its own errors.
     """
-    data = strip_xml_noise(data)
+    data = expat_ready(strip_xml_noise(data), source)
     if not data:
         raise ReadError(source, "empty XML document")
     parser = DET.XMLParser(target=_StopAtRoot(), forbid_dtd=True, forbid_entities=True, forbid_external=True)
@@ -268,7 +289,7 @@ class XmlStream:
     def run(self, data: bytes) -> None:
         """Check the prolog, then stream the whole document through this handler."""
         check_xml(data, self.source)
-        data = strip_xml_noise(data)
+        data = expat_ready(strip_xml_noise(data), self.source)
         parser = ET.XMLParser(target=self)
         try:
             for offset in range(0, len(data), _FEED_BYTES):

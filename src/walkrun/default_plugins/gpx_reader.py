@@ -56,6 +56,8 @@ CADENCE_TAGS = frozenset({"cad", "cadence"})
 SPEED_TAGS = frozenset({"speed"})
 TRACK_TEXT = frozenset({"name", "type", "desc", "cmt"})
 MAX_TEXT_CHARS = 500
+# A week of one-second points is 604,800; more in one file is a bomb, not a recording.
+MAX_POINTS = 1_000_000
 
 
 def looks_like_gpx(head: bytes) -> bool:
@@ -109,6 +111,7 @@ class _GpxStream(XmlStream):
 
     def __init__(self, source: str) -> None:
         super().__init__(source, "GPX")
+        self.points = 0
         self.creator: str | None = None
         self.tracks: list[GpxTrack] = []
         self.track: GpxTrack | None = None
@@ -139,6 +142,12 @@ class _GpxStream(XmlStream):
                     _read_point_child(draft, name, text, depth)
             elif depth == 4:
                 _finish_point(draft, self.track)
+                self.points += 1
+                if self.points > MAX_POINTS:
+                    raise ReadError(
+                        self.source,
+                        f"GPX has more than {MAX_POINTS:,} track points (weeks of one-second points); refused",
+                    )
                 self.draft = None
             return
         track = self.track

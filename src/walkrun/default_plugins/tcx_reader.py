@@ -40,6 +40,8 @@ INTENSITIES: dict[str, str] = {"active": "active", "resting": "rest"}
 POINT_NUMBERS = frozenset({"DistanceMeters", "Cadence", "LatitudeDegrees", "LongitudeDegrees", "AltitudeMeters"})
 LAP_VALUES = frozenset({"TotalTimeSeconds", "DistanceMeters", "Intensity"})
 MAX_TEXT_CHARS = 500
+# A week of one-second points is 604,800; more in one file is a bomb, not a recording.
+MAX_POINTS = 1_000_000
 
 
 def looks_like_tcx(head: bytes) -> bool:
@@ -73,6 +75,7 @@ class _TcxStream(XmlStream):
 
     def __init__(self, source: str) -> None:
         super().__init__(source, "TCX")
+        self.points = 0
         self.activities: list[TcxActivity] = []
         self.act: TcxActivity | None = None
         self.base = 0
@@ -105,6 +108,12 @@ class _TcxStream(XmlStream):
                     _point_value(point, name, self.path[-2], text)
             elif rel == 3:
                 act.points.append(point)
+                self.points += 1
+                if self.points > MAX_POINTS:
+                    raise ReadError(
+                        self.source,
+                        f"TCX has more than {MAX_POINTS:,} track points (weeks of one-second points); refused",
+                    )
                 self.point = None
         elif rel == 2:
             parent = self.path[-2]
