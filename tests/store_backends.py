@@ -69,6 +69,7 @@ def _fresh_database(server_url: str) -> str:
 @pytest.fixture(params=BACKENDS)
 def store_url(request: pytest.FixtureRequest) -> str | None:
     """None for the SQLite file in the test's home; else the URL of an empty PostgreSQL database."""
+    request.node.user_properties.append(("store_backend", request.param))
     if request.param == "sqlite":
         return None
     return _fresh_database(request.getfixturevalue("postgres_server"))
@@ -87,8 +88,8 @@ def open_store(tmp_path: Path, store_url: str | None) -> Callable[[], Any]:
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "call" and report.passed:
-        for backend in BACKENDS:
-            if f"[{backend}" in report.nodeid:
+        for key, backend in report.user_properties:
+            if key == "store_backend":
                 _ran[backend] += 1
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -181,3 +182,29 @@ def test_deleting_an_athlete_removes_everything_of_theirs_only(open_store: OpenS
         assert store.activity_count("bob") == 1 and len(store.checkins("bob")) == 1
         assert store.save_profile(_profile("ann")) is True
         assert store.athlete_ids() == ["bob", "ann"]
+
+
+def test_foreign_keys_hold_on_every_backend(open_store: OpenStore) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    with open_store() as store, pytest.raises(IntegrityError), store.transaction() as conn:
+        conn.execute(tables.checkins.insert().values(athlete_id="nobody", date="2026-03-02", checkin_json="{}"))
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    with Store(tmp_path) as store, store.db.read() as conn:
+        settings = [
+            conn.execute(text(f"PRAGMA {p}")).scalar() for p in ("journal_mode", "foreign_keys", "busy_timeout")
+        ]
+    assert settings == ["wal", 1, 5000]
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres", "postgresql+psycopg2"])
+def test_an_unreachable_server_is_one_line_without_the_password(tmp_path: Path, scheme: str) -> None:
+    with pytest.raises(StoreError) as caught:
+        Store(tmp_path, f"{scheme}://coach:s3cret@127.0.0.1:1/clinic")  # port 1: refused at once
+    message = str(caught.value)
+    assert "\n" not in message and "s3cret" not in message
+    assert "postgresql+psycopg://coach:***@127.0.0.1:1/clinic" in message and "refused" in message

@@ -30,7 +30,7 @@ from walkrun.store import migrate
 from walkrun.store.activities import SAME_ACTIVITY_S, Activities, Duplicate
 from walkrun.store.athletes import Athletes
 from walkrun.store.checkins import CheckIns
-from walkrun.store.db import DATABASE_URL_ENV, Database, open_database
+from walkrun.store.db import DATABASE_URL_ENV, Database, one_line, open_database
 from walkrun.store.feeds import FeedTokens, WriterState
 from walkrun.store.revisions import Revisions
 
@@ -54,7 +54,7 @@ class Store:
             raise
         except (OSError, SQLAlchemyError) as exc:
             self.db.dispose()
-            raise StoreError(f"cannot open the store {self.db.describe()}: {exc}") from exc
+            raise StoreError(f"cannot open the store {self.db.describe()}: {one_line(exc)}") from exc
         self._athletes = Athletes(self.db)
         self._checkins = CheckIns(self.db)
         self._activities = Activities(self.db)

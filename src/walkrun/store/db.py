@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from walkrun.errors import StoreError
 from walkrun.paths import DB_NAME
@@ -36,13 +36,18 @@ def database_url(home: Path, url: str | None = None) -> URL:
         return URL.create("sqlite+pysqlite", database=str(home / DB_NAME))
     try:
         parsed = make_url(given)
-    except ArgumentError as exc:
-        raise StoreError(f"database URL {given!r} is not a URL: {exc}") from exc
-    if parsed.get_backend_name() == "postgresql":
+    except ArgumentError as exc:  # the message would repeat the URL, password and all
+        raise StoreError("the database URL is not a URL: expected postgresql://user:password@host/dbname") from exc
+    if parsed.get_backend_name() in ("postgresql", "postgres"):
         return parsed.set(drivername="postgresql+psycopg")  # psycopg 3, whatever the URL named
     if parsed.get_backend_name() == "sqlite":
         return parsed.set(drivername="sqlite+pysqlite")
     raise StoreError(f"database URL {safe_url(parsed)}: walkrun stores data in sqlite or postgresql only")
+
+
+def one_line(exc: BaseException) -> str:
+    """The driver's own words, on one line (SQLAlchemy adds the statement and a link; psycopg a hint line)."""
+    return " ".join(str(getattr(exc, "orig", None) or exc).split())
 
 
 def safe_url(url: URL) -> str:
@@ -86,17 +91,23 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A consistent snapshot for a few reads; never blocks writers."""
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+        except OperationalError as exc:  # server gone, file unreadable: not a walkrun bug
+            raise StoreError(f"cannot read the store {self.describe()}: {one_line(exc)}") from exc
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction, alone among all walkrun processes; rolled back on any error."""
-        with self.engine.connect() as conn:
-            conn.execution_options(**{_WRITE: True})
-            with conn.begin():
-                self.lock(conn)
-                yield conn
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(**{_WRITE: True})
+                with conn.begin():
+                    self.lock(conn)
+                    yield conn
+        except OperationalError as exc:  # server gone, disk full, locked past the busy timeout
+            raise StoreError(f"cannot write to the store {self.describe()}: {one_line(exc)}") from exc
 
     def lock(self, conn: Connection) -> None:
         """Make ``conn``'s transaction the only writer (SQLite: BEGIN IMMEDIATE already did)."""
@@ -110,7 +121,7 @@ def open_database(home: Path, url: str | None = None) -> Database:
     try:
         return Database(parsed)
     except (OSError, SQLAlchemyError, ImportError) as exc:
-        raise StoreError(f"cannot open the store {safe_url(parsed)}: {exc}") from exc
+        raise StoreError(f"cannot open the store {safe_url(parsed)}: {one_line(exc)}") from exc
 
 
 def upsert(conn: Connection, table: Table, rows: Mapping[str, Any] | list[dict[str, Any]], keys: list[str]) -> None:

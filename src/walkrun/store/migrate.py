@@ -15,6 +15,7 @@ from sqlalchemy import Connection, column, inspect, select, table
 from sqlalchemy.exc import SQLAlchemyError
 
 from walkrun.errors import StoreError
+from walkrun.store.db import one_line
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -89,7 +90,7 @@ def state(db: Database) -> SchemaState:
         with db.read() as conn:
             current = _stored_revision(conn)
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot read the store {db.describe()}: {exc}") from exc
+        raise StoreError(f"cannot read the store {db.describe()}: {one_line(exc)}") from exc
     return SchemaState(current, head_revision())
 
 
@@ -98,7 +99,7 @@ def _fast_current(db: Database) -> str | None:
     try:
         with db.read() as conn:
             return conn.execute(select(_VERSION.c.version_num)).scalar()
-    except SQLAlchemyError:
+    except (SQLAlchemyError, StoreError):  # no stamp table yet; a real problem shows on the slow path
         return None
 
 
@@ -118,5 +119,5 @@ def upgrade(db: Database) -> SchemaState:
                 command.stamp(cfg, FIRST_RELEASE)
             command.upgrade(cfg, "head")
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot upgrade the store {db.describe()}: {exc}") from exc
+        raise StoreError(f"cannot upgrade the store {db.describe()}: {one_line(exc)}") from exc
     return SchemaState(before, head_revision())
