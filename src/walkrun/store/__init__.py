@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from walkrun.activities import Activity
-from walkrun.errors import StoreError
+from walkrun.errors import StoreError, UnknownAthleteError
 from walkrun.ingest_items import ImportCache, ImportItem
 from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult
 from walkrun.paths import DB_NAME, HOME_ENV, default_home
@@ -86,8 +86,6 @@ class Store:
         return self._athletes.get(athlete_id)
 
     def find_profile(self, athlete_id: str) -> AthleteProfile | None:
-        from walkrun.errors import UnknownAthleteError
-
         try:
             return self.profile(athlete_id)
         except UnknownAthleteError:
