@@ -57,3 +57,20 @@ def test_a_bad_database_url_is_one_line_without_the_password(run_cli: Run, monke
     assert result.exit_code != 0
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "sqlite or postgresql only" in lines[0] and "secret" not in lines[0]
+
+
+def test_db_commands_on_a_store_from_a_newer_walkrun(run_cli: Run, home: Path) -> None:
+    import sqlite3
+
+    home.mkdir()
+    shutil.copy(FIXTURES / "store-v1.sqlite3", home / "walkrun.sqlite3")
+    assert run_cli("db", "upgrade").exit_code == 0
+    with sqlite3.connect(home / "walkrun.sqlite3") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0100'")
+    shown = run_cli("db", "current")
+    assert shown.exit_code == 0 and "schema: 0100" in shown.stdout and "written by a newer walkrun" in shown.stdout
+    for args in (("db", "upgrade"), ("athletes",)):
+        refused = run_cli(*args)
+        lines = [line for line in refused.stderr.splitlines() if line.strip()]
+        assert refused.exit_code != 0 and len(lines) == 1, refused.stderr
+        assert "written by a newer walkrun (schema 0100" in lines[0] and "upgrade walkrun" in lines[0]
