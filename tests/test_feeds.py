@@ -1,4 +1,4 @@
-"""Live feeds over real HTTP on a loopback port, and the ``feed-url``/``serve`` commands."""
+"""Live feeds over real HTTP on a loopback port (the app under uvicorn), and the ``feed-url``/``serve`` commands."""
 
 from __future__ import annotations
 
@@ -22,12 +22,15 @@ import pytest
 from icalendar import Calendar
 
 import walkrun.cli_serve  # also registers feed-url and serve on the root group
+import walkrun.serve.app
 from conftest import INJURY
-from walkrun import feeds
 from walkrun.athlete import plan_for
-from walkrun.feeds import FeedServer, etag_matches, is_loopback, make_server
 from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult
 from walkrun.plugins import Registry
+from walkrun.serve import http as feeds
+from walkrun.serve.app import ServeOptions, create_app
+from walkrun.serve.http import etag_matches, is_loopback
+from walkrun.serve.runner import bind_socket, run_server, running
 from walkrun.store import Store
 
 TIMEOUT = 10.0
@@ -58,15 +61,11 @@ class Reply:
 @dataclass
 class Feeds:
     home: Path
-    server: FeedServer
+    port: int
     log: io.StringIO
     today: dt.date
     run_day: dt.date
     registry: Registry
-
-    @property
-    def port(self) -> int:
-        return self.server.port
 
     @property
     def base(self) -> str:
@@ -128,16 +127,13 @@ def feeds_env(tmp_path: Path, registry: Registry) -> Iterator[Feeds]:
         run_day = next(s.date for s in plan_for(store, registry, "ann", after).plan.sessions if s.run_s)
     log = io.StringIO()
     # The feed is evaluated on Ann's first walk-run day, so a pain report that day changes what follows.
-    server = make_server(home, "127.0.0.1", 0, today=run_day, registry=registry, log=log)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield Feeds(home, server, log, run_day, run_day, registry)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=TIMEOUT)
-        assert not thread.is_alive(), "server thread did not stop"
+    app = create_app(ServeOptions(home, today=run_day, log=log), registry)
+    with running(app) as base:
+        yield Feeds(home, _port(base), log, run_day, run_day, registry)
+
+
+def _port(base: str) -> int:
+    return int(base.rsplit(":", 1)[1])
 
 
 def _events(body: bytes) -> dict[str, dict[str, Any]]:
@@ -160,7 +156,7 @@ def test_feed_is_a_calendar_with_validators_and_no_compression(feeds_env: Feeds)
     assert r.headers["Content-Encoding"] is None
     assert not r.body.startswith(b"\x1f\x8b")
     assert int(r.headers["Content-Length"]) == len(r.body)
-    assert r.headers["Cache-Control"] == "no-cache"
+    assert r.headers["Cache-Control"] == "private, no-cache"
     assert r.headers["ETag"] == f'"{hashlib.sha256(r.body).hexdigest()}"'
     modified = email.utils.parsedate_to_datetime(r.headers["Last-Modified"])
     assert r.headers["Last-Modified"].endswith(" GMT")
@@ -185,7 +181,7 @@ def test_if_none_match_gives_304_in_every_spelling(feeds_env: Feeds) -> None:
         assert r.body == b""
         assert r.headers["ETag"] == etag
         assert r.headers["Last-Modified"] == first.headers["Last-Modified"]
-        assert r.headers["Cache-Control"] == "no-cache"
+        assert r.headers["Cache-Control"] == "private, no-cache"
     # A stale ETag wins over a matching If-Modified-Since (RFC 7232 §6).
     r = feeds_env.get(path, If_None_Match='"stale"', If_Modified_Since=first.headers["Last-Modified"])
     assert r.status == 200 and r.body == first.body
@@ -280,21 +276,15 @@ def test_pain_report_changes_the_feed_in_place(feeds_env: Feeds) -> None:
 def test_last_modified_survives_a_restart(feeds_env: Feeds) -> None:
     path = feeds.feed_path(feeds_env.token("ann"))
     first = feeds_env.get(path)
-    second = make_server(feeds_env.home, "127.0.0.1", 0, today=feeds_env.today, registry=feeds_env.registry)
-    thread = threading.Thread(target=second.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", second.port, timeout=TIMEOUT)
+    second = create_app(ServeOptions(feeds_env.home, today=feeds_env.today, log=io.StringIO()), feeds_env.registry)
+    with running(second) as base:
+        conn = http.client.HTTPConnection("127.0.0.1", _port(base), timeout=TIMEOUT)
         conn.request("GET", path)
         resp = conn.getresponse()
         resp.read()
         conn.close()
-        assert resp.headers["ETag"] == first.headers["ETag"]
-        assert resp.headers["Last-Modified"] == first.headers["Last-Modified"]
-    finally:
-        second.shutdown()
-        second.server_close()
-        thread.join(timeout=TIMEOUT)
+    assert resp.headers["ETag"] == first.headers["ETag"]
+    assert resp.headers["Last-Modified"] == first.headers["Last-Modified"]
 
 
 def test_head_has_headers_but_no_body(feeds_env: Feeds) -> None:
@@ -384,7 +374,7 @@ def test_errors_are_500_and_the_server_keeps_running(feeds_env: Feeds, monkeypat
     def broken(*args: object, **kwargs: object) -> bytes:
         raise RuntimeError("renderer exploded")
 
-    monkeypatch.setattr(feeds, "feed_calendar", broken)
+    monkeypatch.setattr(walkrun.serve.app, "feed_calendar", broken)
     r = feeds_env.get(path)
     assert r.status == 500
     assert r.body == b"internal error\n"
@@ -479,9 +469,9 @@ def test_etag_matching_and_loopback_rules() -> None:
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.4") and not is_loopback("example.org")
 
 
-def test_make_server_refuses_a_public_address_unless_asked(tmp_path: Path, registry: Registry) -> None:
+def test_bind_refuses_a_public_address_unless_asked() -> None:
     with pytest.raises(ValueError, match="allow_public"):
-        make_server(tmp_path, "0.0.0.0", 0, registry=registry)
+        bind_socket("0.0.0.0", 0)
 
 
 # ---- CLI ------------------------------------------------------------------------------------
@@ -557,21 +547,15 @@ def test_feed_url_from_the_cli_works_against_the_server(
 ) -> None:
     _init(run_cli, "ann")
     path = run_cli("--athlete", "ann", "feed-url").stdout.strip()
-    server = make_server(home, "127.0.0.1", 0, today=dt.date(2026, 6, 1), registry=registry, log=io.StringIO())
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=TIMEOUT)
+    app = create_app(ServeOptions(home, today=dt.date(2026, 6, 1), log=io.StringIO()), registry)
+    with running(app) as base:
+        conn = http.client.HTTPConnection("127.0.0.1", _port(base), timeout=TIMEOUT)
         conn.request("GET", path)
         resp = conn.getresponse()
         body = resp.read()
         conn.close()
-        assert resp.status == 200
-        assert Calendar.from_ical(body).walk("VEVENT")
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=TIMEOUT)
+    assert resp.status == 200
+    assert Calendar.from_ical(body).walk("VEVENT")
 
 
 def test_serve_needs_public_for_other_hosts(run_cli: Callable[..., Any]) -> None:
@@ -582,14 +566,15 @@ def test_serve_needs_public_for_other_hosts(run_cli: Callable[..., Any]) -> None
 
 def test_serve_prints_the_urls_and_stops_cleanly(run_cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
     _init(run_cli, "ann")
-    seen: dict[str, int] = {}
+    seen: dict[str, Any] = {}
 
-    def fake_serve_forever(server: FeedServer, poll_interval: float = 0.5) -> None:
-        # What Ctrl-C leaves behind: the real wrapper swallows KeyboardInterrupt and closes.
-        seen["port"] = server.port
-        server.server_close()
+    def fake_run_server(options: ServeOptions, sock: socket.socket, **kwargs: Any) -> None:
+        # What Ctrl-C leaves behind: the real runner swallows KeyboardInterrupt and closes.
+        seen["port"] = sock.getsockname()[1]
+        seen["kwargs"] = kwargs
+        sock.close()
 
-    monkeypatch.setattr(walkrun.cli_serve, "serve_forever", fake_serve_forever)
+    monkeypatch.setattr(walkrun.cli_serve, "run_server", fake_run_server)
     r = run_cli("serve", "--port", "0")
     assert r.exit_code == 0, r.stderr
     base = f"http://127.0.0.1:{seen['port']}"
@@ -600,12 +585,15 @@ def test_serve_prints_the_urls_and_stops_cleanly(run_cli: Callable[..., Any], mo
     assert f"{base}{ann_path}" in r.stdout
 
 
-def test_serve_forever_turns_ctrl_c_into_a_clean_return(tmp_path: Path, registry: Registry) -> None:
-    server = make_server(tmp_path, "127.0.0.1", 0, registry=registry, log=io.StringIO())
+def test_run_server_turns_ctrl_c_into_a_clean_return(
+    tmp_path: Path, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sock = bind_socket("127.0.0.1", 0)
 
-    def interrupted(poll_interval: float = 0.5) -> None:
+    def interrupted(self: object, sockets: object = None) -> None:
         raise KeyboardInterrupt
 
-    server.serve_forever = interrupted  # type: ignore[method-assign]
-    feeds.serve_forever(server)
-    assert server.socket.fileno() == -1  # the port was released
+    monkeypatch.setattr("uvicorn.Server.run", interrupted)
+    app = create_app(ServeOptions(tmp_path, log=io.StringIO()), registry)
+    run_server(ServeOptions(tmp_path), sock, app=app)
+    assert sock.fileno() == -1  # the port was released

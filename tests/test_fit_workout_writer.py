@@ -185,7 +185,7 @@ def test_registered_through_the_hook(setup: Any) -> None:
 
 
 def test_every_file_matches_its_sessions(setup: Any, plan: Plan, tmp_path: Path) -> None:
-    paths = _export(setup, plan, tmp_path)
+    paths = _export(setup, plan, tmp_path, strength="0")  # walks and runs; strength: test_outputs_fit_strength
     folder = tmp_path / "fit-workouts"
     assert all(p.parent == folder for p in paths)
     fits = [p for p in paths if p.suffix == ".fit" and p.name != SCHEDULE_FILE]
@@ -232,7 +232,7 @@ def test_every_file_matches_its_sessions(setup: Any, plan: Plan, tmp_path: Path)
 
 
 def test_fitparse_reads_the_same(setup: Any, plan: Plan, tmp_path: Path) -> None:
-    paths = _export(setup, plan, tmp_path)
+    paths = _export(setup, plan, tmp_path, strength="0")
     by_date = schedule((tmp_path / "fit-workouts" / "README.txt").read_text("utf-8"))
     intensity = {name: num for num, name in SDK_TYPES["intensity"].items()}
     duration = {name: num for num, name in SDK_TYPES["wkt_step_duration"].items()}
@@ -338,11 +338,16 @@ def test_continuous_run_has_no_repeat(setup: Any, plan: Plan, tmp_path: Path) ->
     assert [s["intensity"] for s in messages["workout_step_mesgs"]] == ["warmup", "active", "cooldown"]
 
 
-def test_strength_and_rest_days_get_no_file(setup: Any, plan: Plan, tmp_path: Path) -> None:
-    _export(setup, plan, tmp_path)
-    by_date = schedule((tmp_path / "fit-workouts" / "README.txt").read_text("utf-8"))
-    skipped = [s for s in plan.sessions if s.kind in (SessionKind.STRENGTH, SessionKind.REST)]
-    assert skipped and not any(s.date in by_date for s in skipped)
+def test_rest_days_get_no_file_strength_days_unless_turned_off(setup: Any, plan: Plan, tmp_path: Path) -> None:
+    _export(setup, plan, tmp_path / "on")
+    by_date = schedule((tmp_path / "on" / "fit-workouts" / "README.txt").read_text("utf-8"))
+    rest = [s for s in plan.sessions if s.kind is SessionKind.REST]
+    strength = [s for s in plan.sessions if s.kind is SessionKind.STRENGTH and s.date < TODAY + dt.timedelta(weeks=4)]
+    assert rest and not any(s.date in by_date for s in rest)
+    assert strength and all(by_date[s.date].startswith("walkrun-strength-") for s in strength)
+    _export(setup, plan, tmp_path / "off", strength="0")
+    off = schedule((tmp_path / "off" / "fit-workouts" / "README.txt").read_text("utf-8"))
+    assert not any(s.date in off for s in strength)
 
 
 @pytest.mark.parametrize("weeks", [1, 2, 4])

@@ -92,6 +92,9 @@ def test_3_nothing_before_the_injury_is_evidence(run_cli: Any) -> None:
     ok(run_cli(*g, "import", str(SAMPLES / "strava-demo-export.zip")))
     status = as_json(run_cli, *g, "status")
     assert status["gate"]["open"] is False
+    listed = as_json(run_cli, *g, "activities")["activities"]
+    assert listed and all(a["before_injury"] for a in listed), "kept and shown as before the injury"
+    assert "before" in ok(run_cli(*g, "activities")).stdout  # the notes column (wrapped at 80 columns)
     r = run_cli(*g, "clinical", "--test", "clinician-review", "--result", "pass", "--date", "2026-04-01")
     assert r.exit_code != 0 and "before the injury" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     r = run_cli(*g, "log", "--date", "2026-04-01", "--pain-during", "0", "--pain-after", "0")

@@ -155,6 +155,7 @@ def activities(c: Ctx, limit: int | None, as_json: bool) -> None:
                 },
                 "rpe": act.rpe,
                 "feel": act.feel,
+                "before_injury": day < profile.injury_date,
                 "warnings": list(cl.warnings),
             }
         )
@@ -177,7 +178,8 @@ def activities(c: Ctx, limit: int | None, as_json: bool) -> None:
             f"{r['longest_brisk_walk_s'] // 60}′",
             f"{r['run_s'] // 60}′" if r["run_s"] else "",
             pain_txt,
-            "; ".join(r["warnings"]) + (f" RPE {r['rpe']:g}" if r["rpe"] is not None else ""),
+            "; ".join((["before injury: never counted"] if r["before_injury"] else []) + r["warnings"])
+            + (f" RPE {r['rpe']:g}" if r["rpe"] is not None else ""),
         )
     out.print(table)
 

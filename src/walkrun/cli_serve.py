@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
 from rich.markup import escape
 
 from walkrun.cli import Ctx, cli, emit_json, err, fail, out
-from walkrun.feeds import (
+from walkrun.serve.http import (
     DEFAULT_HOST,
     DEFAULT_PORT,
     coach_path,
@@ -16,8 +19,6 @@ from walkrun.feeds import (
     format_host,
     is_loopback,
     lan_address_hint,
-    make_server,
-    serve_forever,
 )
 from walkrun.store import Store
 
@@ -77,28 +78,63 @@ def feed_url(c: Ctx, /, coach: bool, regenerate: bool, base_url: str | None, as_
         err.print("New secret URL made: the old one no longer works, so subscribers need the new one.")
 
 
+def run_server(*args: Any, **kwargs: Any) -> None:
+    """uvicorn is imported only when serving, so `walkrun feed-url` stays quick."""
+    from walkrun.serve.runner import run_server as run
+
+    run(*args, **kwargs)
+
+
+def _tls_files(certfile: Path | None, keyfile: Path | None) -> None:
+    if (certfile is None) != (keyfile is None):
+        fail("HTTPS needs both --certfile and --keyfile")
+    for option, path in (("--certfile", certfile), ("--keyfile", keyfile)):
+        if path is not None and not path.is_file():
+            fail(f"{option} {path}: no such file")
+    if certfile is not None and keyfile is not None:
+        # Load them now: uvicorn would only find out later, with a traceback.
+        import ssl
+
+        try:
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certfile, keyfile)
+        except (ssl.SSLError, OSError) as exc:
+            reason = getattr(exc, "reason", None) or exc.strerror or exc
+            fail(f"--certfile {certfile} / --keyfile {keyfile}: not a usable certificate and key ({reason})")
+
+
 @cli.command()
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True, help="0 = any free.")
 @click.option("--public", is_flag=True, help="Allow a non-loopback --host (e.g. 0.0.0.0 for the local network).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Server processes.")
+@click.option("--certfile", type=click.Path(path_type=Path), help="TLS certificate (PEM) to serve HTTPS.")
+@click.option("--keyfile", type=click.Path(path_type=Path), help="TLS private key (PEM) for --certfile.")
 @click.pass_obj
-def serve(c: Ctx, host: str, port: int, public: bool) -> None:
-    """Serve live calendar feeds and the coach's page over HTTP until Ctrl-C.
+def serve(
+    c: Ctx, host: str, port: int, public: bool, workers: int, certfile: Path | None, keyfile: Path | None
+) -> None:
+    """Serve live calendar feeds and the coach's page until Ctrl-C.
 
     Calendar apps subscribed to a feed pick up plan changes on their next refresh.
     """
+    _tls_files(certfile, keyfile)
+    scheme = "https" if certfile else "http"
     if not is_loopback(host):
         if not public:
             fail(
                 f"--host {host} is reachable from other machines; add --public to confirm "
                 "(anyone on the network who has a feed URL can then read that plan)"
             )
+        plain = "" if certfile else " There is no HTTPS; don't expose this port to the internet."
         err.print(
             f"[yellow]warning:[/] serving on {escape(host)}: anyone on the network who has a token URL can read "
-            "that plan. There is no HTTPS; don't expose this port to the internet.",
+            f"that plan.{plain}",
         )
+    from walkrun.serve.app import ServeOptions, create_app
+    from walkrun.serve.runner import bind_socket
+
     try:
-        server = make_server(c.home, host, port, c.today_opt, registry=c.registry, allow_public=public)
+        sock = bind_socket(host, port, allow_public=public)
     except OSError as exc:
         fail(f"cannot listen on {format_host(host)}:{port}: {exc.strerror or exc}")
     shown = host
@@ -112,7 +148,7 @@ def serve(c: Ctx, host: str, port: int, public: bool) -> None:
             if lan
             else "(listening on all interfaces: replace 127.0.0.1 with this machine's LAN address)"
         )
-    base = f"http://{format_host(shown)}:{server.port}"
+    base = f"{scheme}://{format_host(shown)}:{sock.getsockname()[1]}"
     store = c.store
     click.echo(f"walkrun serving {c.home} on {base}  (Ctrl-C to stop)")
     if hint:
@@ -120,5 +156,8 @@ def serve(c: Ctx, host: str, port: int, public: bool) -> None:
     click.echo(f"coach page: {base}{coach_path(store.feed_token(Store.COACH_SCOPE))}")
     for athlete_id in store.athlete_ids():
         click.echo(f"{athlete_id}: {base}{feed_path(store.feed_token(athlete_id))}")
-    serve_forever(server)
+    sys.stdout.flush()
+    options = ServeOptions(c.home, c.plugins_dir, c.today_opt)
+    app = create_app(options, c.registry) if workers == 1 else None
+    run_server(options, sock, app=app, workers=workers, certfile=certfile, keyfile=keyfile)
     out.print("Stopped serving.")

@@ -148,11 +148,13 @@ class Manufacturer(IntEnum):
 class Sport(IntEnum):
     GENERIC = 0
     RUNNING = 1
+    TRAINING = 10
     WALKING = 11
 
 
 class SubSport(IntEnum):
     GENERIC = 0
+    STRENGTH_TRAINING = 20
 
 
 class WktStepDuration(IntEnum):
@@ -250,6 +252,7 @@ WORKOUT_STEP = _msg(
     custom_target_value_high=FieldDef(6, UINT32),
     intensity=FieldDef(7, ENUM),
     notes=FieldDef(8, STRING, size=NOTES_SIZE),
+    exercise_category=FieldDef(10, UINT16),  # strength steps: Garmin's exercise_category
 )
 RECORD = _msg(
     "record",

@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from walkrun.ingest_fs import open_regular
+from walkrun.ingest_fs import junk, open_regular
 from walkrun.ingest_items import UnsafeNameError, safe_member_name
 
 STRAVA_CSV = "activities.csv"
-JUNK_NAMES = frozenset({"thumbs.db", "desktop.ini", "__macosx", "$recycle.bin"})
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 # bzip2/lzma members can expand enormously inside a single read; real exports use deflate.
 ZIP_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
@@ -23,10 +22,6 @@ Members = list[tuple[zipfile.ZipInfo, str]]
 
 class LimitError(Exception):
     """A size or count limit was hit; the message is the user-facing reason."""
-
-
-def junk(part: str) -> bool:
-    return part.startswith(".") or part.casefold() in JUNK_NAMES
 
 
 def is_zip_file(path: Path) -> bool:

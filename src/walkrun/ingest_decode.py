@@ -197,6 +197,7 @@ class Decoder:
         self._pool: ProcessPoolExecutor | None = None
         self._solo: ProcessPoolExecutor | None = None
         self._pool_works = False  # a worker has returned something: a broken pool means a crash
+        self._started = False
         self.parallel = self.workers > 1 and self._picklable()
 
     def _picklable(self) -> bool:
@@ -230,7 +231,9 @@ class Decoder:
             self._send(pending)
             return pending
         self._waiting.append(pending)
-        if len(self._waiting) >= self.min_jobs:
+        # After a crash the pool is restarted at once: the rest of a large import stays isolated.
+        if len(self._waiting) >= self.min_jobs or self._started:
+            self._started = True
             self._pool = self._new_pool(self.workers)
             for p in self._waiting:
                 self._send(p)

@@ -19,7 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-__all__ = ["FolderFile", "file_key", "list_folder", "one_line", "open_regular", "printable", "regular_problem"]
+__all__ = [
+    "FolderFile",
+    "file_key",
+    "junk",
+    "list_folder",
+    "one_line",
+    "open_regular",
+    "printable",
+    "regular_problem",
+]
 
 JUNK_NAMES = frozenset({"thumbs.db", "desktop.ini", "__macosx", "$recycle.bin"})
 
@@ -60,7 +69,8 @@ def file_key(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def _junk(part: str) -> bool:
+def junk(part: str) -> bool:
+    """Hidden files and OS droppings (Thumbs.db, __MACOSX): never activities, never listed."""
     return part.startswith(".") or part.casefold() in JUNK_NAMES
 
 
@@ -119,14 +129,14 @@ def list_folder(root: Path) -> list[FolderFile]:
     for dirpath, dirnames, filenames in os.walk(root):
         base = Path(dirpath)
         for d in list(dirnames):
-            if _junk(d):
+            if junk(d):
                 dirnames.remove(d)
             elif (base / d).is_symlink():
                 dirnames.remove(d)
                 rel = (base / d).relative_to(root).as_posix()
                 found.append(FolderFile(base / d, rel, problem="symbolic link to a folder, not followed"))
         for f in filenames:
-            if not _junk(f):
+            if not junk(f):
                 path = base / f
                 found.append(_classify(path, path.relative_to(root).as_posix(), real_root))
     # Sorting the relative parts (not the walk order) makes the order independent of the OS.

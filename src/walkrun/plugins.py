@@ -48,6 +48,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "walkrun.default_plugins.json_writer",
     "walkrun.default_plugins.html_writer",
     "walkrun.default_plugins.summary_html",
+    "walkrun.default_plugins.platforms",
 )
 # What each built-in registers: a lazy registry imports only the modules a command needs
 # (``status`` needs protocols, not fitparse or icalendar).

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from walkrun import fit_encode as fe
 from walkrun import fit_schedule as fsch
+from walkrun.default_plugins.fit_strength import encode_strength, strength_names
 from walkrun.errors import UsageError
 from walkrun.hookspecs import hookimpl
 from walkrun.plan import Plan, Session, SessionKind, Step, StepKind
@@ -39,7 +40,7 @@ README = "README.txt"
 SCHEDULE_FILE = f"{PREFIX}schedule.fit"
 DEFAULT_WEEKS = 4
 MAX_WEEKS = 52
-WATCH_KINDS = {SessionKind.WALK_RUN, SessionKind.RUN, SessionKind.BRISK_WALK}
+WATCH_KINDS = {SessionKind.WALK_RUN, SessionKind.RUN, SessionKind.BRISK_WALK, SessionKind.STRENGTH}
 WKT_NAME_MAX = fe.WKT_NAME_SIZE - 1
 
 SPORTS = {
@@ -98,8 +99,8 @@ def weeks_option(options: dict[str, str]) -> int:
 
 
 def _session_key(session: Session) -> str:
-    # Brisk walks look the same at every level, so the level does not split them.
-    level = None if session.kind is SessionKind.BRISK_WALK else session.level
+    # Brisk walks and strength days look the same at every run level, so the level does not split them.
+    level = None if session.kind in (SessionKind.BRISK_WALK, SessionKind.STRENGTH) else session.level
     steps = [s.model_dump(mode="json") for s in session.steps]
     return json.dumps([session.kind.value, level, session.intensity, steps], sort_keys=True)
 
@@ -129,6 +130,8 @@ def _single_repeat(session: Session) -> Step | None:
 
 def _names(session: Session) -> tuple[str, str]:
     """(file stem, name shown on the watch) for a session."""
+    if session.kind is SessionKind.STRENGTH:
+        return strength_names(session, PREFIX)
     level = session.level or ""
     lvl_file = f"{_safe(level)}-" if _safe(level) else ""
     lvl_name = f" {level}" if level else ""
@@ -343,6 +346,11 @@ def encode_plan_schedule(plan: Plan, context: ExportContext, workouts: list[Work
     return fsch.encode_schedule(entries, created, fe.serial_for(f"{plan.athlete_id}:schedule"))
 
 
+def _flag_on(options: dict[str, str], key: str) -> bool:
+    """Options on by default: only an explicit 0/false/no/off turns them off."""
+    return options.get(key, "1").strip().lower() not in {"0", "false", "no", "off"}
+
+
 class FitWorkoutWriter(Writer):
     """FIT workout files for the next few weeks, ready to copy to a watch's GARMIN/NewFiles."""
 
@@ -355,12 +363,17 @@ class FitWorkoutWriter(Writer):
         weeks = weeks_option(context.options)
         targets = targets_for(context)
         end = plan.today + dt.timedelta(weeks=weeks)  # exclusive
-        sessions = [s for s in plan.sessions if plan.today <= s.date < end and s.kind in WATCH_KINDS and s.steps]
+        kinds = WATCH_KINDS if _flag_on(context.options, "strength") else WATCH_KINDS - {SessionKind.STRENGTH}
+        sessions = [s for s in plan.sessions if plan.today <= s.date < end and s.kind in kinds and s.steps]
         workouts = distinct_workouts(sessions)
         folder = out_dir / FOLDER
         written: list[Path] = []
         for w in workouts:
-            data = encode_workout(w.session, w.wkt_name, plan.today, f"{plan.athlete_id}:{w.stem}", targets)
+            key = f"{plan.athlete_id}:{w.stem}"
+            if w.session.kind is SessionKind.STRENGTH:
+                data = encode_strength(w.session, w.wkt_name, _created_at(plan.today), fe.serial_for(key))
+            else:
+                data = encode_workout(w.session, w.wkt_name, plan.today, key, targets)
             written.append(atomic_write(folder / w.file_name, data))
         if workouts:
             schedule = encode_plan_schedule(plan, context, workouts)

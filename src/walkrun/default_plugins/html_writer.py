@@ -816,6 +816,8 @@ def _done_section(plan: Plan, history: History, days: int) -> str:
 
 
 def _decisions_section(plan: Plan) -> str:
+    # On paper a full citation on every row took most of the pages: rows cite a number instead.
+    refs = {source: n for n, source in enumerate(dict.fromkeys(d.source for d in plan.decisions if d.source), 1)}
     rows = []
     for d in plan.decisions:
         action = _e(d.action)
@@ -833,7 +835,8 @@ def _decisions_section(plan: Plan) -> str:
                     level,
                     _e(d.rule),
                     _e(d.evidence),
-                    f'<span class="src">{_e(d.source)}</span>',
+                    f'<span class="src">{_e(d.source)}</span>'
+                    + (f'<span class="print-ref">[{refs[d.source]}]</span>' if d.source else ""),
                 ],
             )
         )
@@ -842,6 +845,10 @@ def _decisions_section(plan: Plan) -> str:
         if rows
         else "<p>No decisions yet.</p>"
     )
+    if refs:
+        items = "".join(f"<li>{_e(source)}</li>" for source in refs)
+        body += f'<div class="print-only"><h3>Sources</h3><ol class="refs">{items}</ol></div>'
+
     return (
         '<section id="decisions" aria-labelledby="decisions-h"><h2 id="decisions-h">Why the plan looks like this</h2>'
         "<p>Every change records the rule that fired, the evidence it used and where the rule comes from. "
@@ -936,7 +943,7 @@ figure.chart {{ margin: 0 0 1.2em; }}
 .chart-svg .grid {{ stroke: {GRID}; stroke-width: 1; }}
 .chart-svg .axis-line {{ stroke: {INK}; stroke-width: 1; }}
 figcaption {{ font-size: .85em; margin-top: 4px; }}
-.swipe-hint, .print-only, .phone-legend {{ display: none; }}
+.swipe-hint, .print-only, .phone-legend, .print-ref {{ display: none; }}
 details.chart-data summary {{ cursor: pointer; }}
 ul.warnings {{ padding-left: 1.2em; }}
 footer {{ margin-top: 2em; padding-top: .6em; border-top: 1px solid {GRID}; font-size: .85em; color: {MUTED}; }}
@@ -1000,6 +1007,10 @@ footer {{ margin-top: 2em; padding-top: .6em; border-top: 1px solid {GRID}; font
   tr.kind-rest td {{ padding-top: 1px; padding-bottom: 1px; }}
   .week h3 {{ margin: .6em 0 .2em; }}
   .week.later {{ display: none; }}
+  table.decisions .src {{ display: none; }}
+  table.decisions .print-ref {{ display: inline; }}
+  table.decisions th:nth-child(6) {{ width: 4.6em; }}
+  ol.refs {{ font-size: .85em; padding-left: 1.6em; }}
   table.grid {{ table-layout: fixed; font-size: .9em; }}
   table.grid th:first-child {{ width: 5.5em; }}
   table.grid td, table.grid th {{ padding: 2px 3px; line-height: 1.2; }}
