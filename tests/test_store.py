@@ -208,3 +208,21 @@ def test_an_unreachable_server_is_one_line_without_the_password(tmp_path: Path, 
     message = str(caught.value)
     assert "\n" not in message and "s3cret" not in message
     assert "postgresql+psycopg://coach:***@127.0.0.1:1/clinic" in message and "refused" in message
+
+
+def test_data_version_moves_with_every_committed_write_from_anywhere(open_store: OpenStore) -> None:
+    with open_store() as store, open_store() as other:
+        store.save_profile(_profile("ann"))
+        before = store.data_version()
+        store.checkins("ann"), store.athlete_ids(), other.profile("ann")
+        assert store.data_version() == before, "reads change nothing"
+        other.add_checkin("ann", CheckIn(date=dt.date(2026, 3, 1), pain_during=0))
+        after_other = store.data_version()
+        assert after_other != before, "another connection's write is seen"
+        store.save_writer_state("ann", "ics", {"a": "1"})
+        assert store.data_version() != after_other, "and this store's own writes too"
+        with pytest.raises(RuntimeError), store.transaction():
+            raise RuntimeError("rolled back")
+        unchanged = store.data_version()
+        assert store.data_version() == unchanged
+        assert (store.conn is None) == (store.db.dialect == "postgresql")

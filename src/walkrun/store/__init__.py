@@ -14,6 +14,7 @@ is ever overwritten.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,7 +31,7 @@ from walkrun.store import migrate
 from walkrun.store.activities import SAME_ACTIVITY_S, Activities, Duplicate
 from walkrun.store.athletes import Athletes
 from walkrun.store.checkins import CheckIns
-from walkrun.store.db import DATABASE_URL_ENV, Database, one_line, open_database
+from walkrun.store.db import BUSY_TIMEOUT_MS, DATABASE_URL_ENV, Database, one_line, open_database
 from walkrun.store.feeds import FeedTokens, WriterState
 from walkrun.store.revisions import Revisions
 
@@ -46,6 +47,7 @@ class Store:
 
     def __init__(self, home: Path, url: str | None = None) -> None:
         self.home = home
+        self._version_conn: sqlite3.Connection | None = None
         self.db: Database = open_database(home, url)
         try:
             migrate.upgrade(self.db)
@@ -63,7 +65,33 @@ class Store:
         self._writers = WriterState(self.db)
 
     def close(self) -> None:
+        if self._version_conn is not None:
+            self._version_conn.close()
+            self._version_conn = None
         self.db.dispose()
+
+    @property
+    def conn(self) -> sqlite3.Connection | None:
+        """SQLite only: a connection of its own for cheap change checks (``PRAGMA data_version``).
+
+        Kept for callers of the first release's ``Store.conn``; read with it, never write (writes go
+        through the repositories, in transactions). None on PostgreSQL: use ``data_version()``.
+        """
+        if self._version_conn is None and self.db.dialect == "sqlite" and self.db.url.database:
+            self._version_conn = sqlite3.connect(self.db.url.database, isolation_level=None, check_same_thread=False)
+            self._version_conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        return self._version_conn
+
+    def data_version(self) -> int:
+        """A number that changes whenever any process commits a write to the store.
+
+        SQLite: its per-connection ``PRAGMA data_version`` (microseconds, no transaction);
+        PostgreSQL: the counter every write transaction bumps (one indexed read).
+        """
+        conn = self.conn
+        if conn is not None:
+            return int(conn.execute("PRAGMA data_version").fetchone()[0])
+        return self.db.changes()
 
     def __enter__(self) -> Store:
         return self

@@ -15,18 +15,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, select, text, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from walkrun.errors import StoreError
 from walkrun.paths import DB_NAME
+from walkrun.store.tables import store_changes
 
 DATABASE_URL_ENV = "WALKRUN_DATABASE_URL"
 BUSY_TIMEOUT_MS = 5000
 # Any fixed number: every walkrun process takes the same lock before it writes.
 PG_WRITE_LOCK = 0x77616C6B  # "walk"
 _WRITE = "walkrun_write"
+_BUMP = update(store_changes).where(store_changes.c.id == 1).values(version=store_changes.c.version + 1)
 
 
 def database_url(home: Path, url: str | None = None) -> URL:
@@ -98,16 +100,27 @@ class Database:
             raise StoreError(f"cannot read the store {self.describe()}: {one_line(exc)}") from exc
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """One write transaction, alone among all walkrun processes; rolled back on any error."""
+    def write(self, *, counted: bool = True) -> Iterator[Connection]:
+        """One write transaction, alone among all walkrun processes; rolled back on any error.
+
+        ``counted`` bumps the store's change counter (``changes()``); only migrations, which run
+        before the counter exists, leave it alone.
+        """
         try:
             with self.engine.connect() as conn:
                 conn.execution_options(**{_WRITE: True})
                 with conn.begin():
                     self.lock(conn)
+                    if counted:
+                        conn.execute(_BUMP)
                     yield conn
         except OperationalError as exc:  # server gone, disk full, locked past the busy timeout
             raise StoreError(f"cannot write to the store {self.describe()}: {one_line(exc)}") from exc
+
+    def changes(self) -> int:
+        """The store-wide change counter: equal values mean no write committed in between."""
+        with self.read() as conn:
+            return int(conn.execute(select(store_changes.c.version)).scalar_one())
 
     def lock(self, conn: Connection) -> None:
         """Make ``conn``'s transaction the only writer (SQLite: BEGIN IMMEDIATE already did)."""

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 SCRIPT_LOCATION = "walkrun:migrations"
 # The newest revision in migrations/versions, so opening an up-to-date store needs no Alembic
 # import at all; a test checks it against the scripts.
-HEAD = "0002"
+HEAD = "0003"
 FIRST_RELEASE = "0001"  # the schema stores had before migrations existed
 _VERSION = table("alembic_version", column("version_num"))
 
@@ -110,14 +110,14 @@ def upgrade(db: Database) -> SchemaState:
         return SchemaState(current, current)
     from alembic import command
 
-    try:
-        with db.write() as conn:  # the write lock: two processes opening a new store migrate it once
+    with db.write(counted=False) as conn:  # the write lock: two processes opening a new store migrate it once
+        try:
             before = _stored_revision(conn)
             _refuse_newer(db, before)
             cfg = _config(SCRIPT_LOCATION, conn)
             if before == FIRST_RELEASE and not inspect(conn).has_table("alembic_version"):
                 command.stamp(cfg, FIRST_RELEASE)
             command.upgrade(cfg, "head")
-    except SQLAlchemyError as exc:
-        raise StoreError(f"cannot upgrade the store {db.describe()}: {one_line(exc)}") from exc
+        except SQLAlchemyError as exc:  # raised inside the transaction, so it is rolled back
+            raise StoreError(f"cannot upgrade the store {db.describe()}: {one_line(exc)}") from exc
     return SchemaState(before, head_revision())

@@ -145,3 +145,11 @@ plan_revisions = Table(
     Column("plan_hash", Text, nullable=False),
     Column("plan_json", Text, nullable=False),
 )
+
+# One row (id 1): bumped by every write transaction, read by servers to skip unchanged work.
+store_changes = Table(
+    "store_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
+)
