@@ -29,6 +29,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -184,8 +185,12 @@ def measure(kind: str, **spec: object) -> dict[str, float]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
+HOMES: list[Path] = []
+
+
 def fresh_home(tag: str) -> Path:
     home = Path(tempfile.mkdtemp(prefix=f"walkrun-bench-{tag}-"))
+    HOMES.append(home)
     init = ["init", "--athlete", "b", "--condition", "femoral-neck-bsi", "--injury-date", INJURY]
     subprocess.run([sys.executable, "-m", "walkrun", "--home", str(home), *init], check=True, capture_output=True)
     return home
@@ -261,4 +266,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        for home in HOMES:  # the generated history stays cached; the stores go
+            shutil.rmtree(home, ignore_errors=True)

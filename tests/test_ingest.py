@@ -26,9 +26,10 @@ from hypothesis import strategies as st
 
 from walkrun.activities import Activity
 from walkrun.errors import NotAnActivityError, ReadError
-from walkrun.exports import parse_number, parse_strava_csv, parse_strava_date
+from walkrun.exports import parse_number, parse_strava_date
 from walkrun.ingest import ImportItem, ImportLimits, ProgressEvent, UnsafeNameError, iter_import, safe_member_name
 from walkrun.readers import Reader
+from walkrun.strava_csv import read_strava_csv
 
 T0 = dt.datetime(2024, 3, 3, 7, 1, 2, tzinfo=dt.UTC)
 
@@ -593,7 +594,7 @@ def test_strava_csv_first_occurrence_wins_and_km_fallback() -> None:
         ("Elapsed Time", 2): "999",
         ("Distance", 1): "1.5",
     }
-    rows = parse_strava_csv(strava_csv(header, [cells]))
+    rows = read_strava_csv(strava_csv(header, [cells])).rows
     assert (rows[0].elapsed_s, rows[0].distance_m, rows[0].sport) == (60.0, 1500.0, None)
 
 

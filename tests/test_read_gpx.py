@@ -92,12 +92,12 @@ def test_multi_track_file_keeps_track_positions_as_index() -> None:
 
 
 def test_routes_waypoints_and_untimed_tracks_are_not_activities() -> None:
-    with pytest.raises(NotAnActivityError, match="no track with times"):
+    with pytest.raises(NotAnActivityError, match=r"no track with (usable )?times"):
         read(sample("route.gpx"), "route.gpx")
-    with pytest.raises(NotAnActivityError, match="no track with times"):
+    with pytest.raises(NotAnActivityError, match=r"no track with (usable )?times"):
         read(sample("track-with-small-floats.gpx"), "track-with-small-floats.gpx")
     # One instant repeated (a GPS placeholder time) is not a duration either.
-    with pytest.raises(NotAnActivityError, match="timestamps missing or never advancing"):
+    with pytest.raises(NotAnActivityError, match="timestamps missing, impossible start time"):
         read(sample("Mojstrovka.gpx"), "Mojstrovka.gpx")
     # Only the one track that has times survives from a mostly untimed file.
     (only,) = read(sample("cerknicko-without-times.gpx"), "cerknicko-without-times.gpx")

@@ -70,7 +70,7 @@ def import_command(
         if not problems:
             out.print("No import problems.")
         for p in problems:
-            out.print(f"{p['status']:>12}  {p['source']}: {p['reason']}", markup=False)
+            out.print(f"{p['status']:>12}  {p['source']}: {p['reason']}", markup=False, soft_wrap=True)
         return
     if not paths:
         fail("give files, folders or zip archives to import (or --errors)")

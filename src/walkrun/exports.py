@@ -74,10 +74,8 @@ it"; the FIT session fields carry the same scale. The Garmin API's
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -223,63 +221,6 @@ class StravaRow:
                 update["rpe"] = self.rpe
             out.append(act.model_copy(update=update) if update else act)
         return out
-
-
-def parse_strava_csv(data: bytes) -> list[StravaRow]:
-    """Rows of a Strava ``activities.csv``; raises ValueError when the header is not Strava's."""
-    text = data.decode("utf-8-sig", errors="replace")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if not header:
-        raise ValueError("activities.csv is empty")
-    positions: dict[str, list[int]] = {}
-    for i, name in enumerate(header):
-        positions.setdefault(name.strip().casefold(), []).append(i)
-
-    def columns(key: str) -> list[int]:
-        for alias in STRAVA_HEADERS[key]:
-            if found := positions.get(alias.casefold()):
-                return found
-        return []
-
-    cols = {key: columns(key) for key in STRAVA_HEADERS}
-    if not cols["date"] or not (cols["id"] or cols["filename"]):
-        shown = ", ".join(header[:6])
-        raise ValueError(f"activities.csv header is not a Strava export header ({shown}, ...)")
-
-    def cell(row: list[str], key: str, occurrence: int = 0) -> str:
-        idx = cols[key]
-        if len(idx) <= occurrence or idx[occurrence] >= len(row):
-            return ""
-        return row[idx[occurrence]].strip()
-
-    rows = []
-    for line, row in enumerate(reader, start=2):
-        if not any(c.strip() for c in row):
-            continue
-        try:
-            metres = parse_number(cell(row, "distance", 1))
-            if metres is None and (km := parse_number(cell(row, "distance"))) is not None:
-                metres = km * 1000.0
-            rows.append(
-                StravaRow(
-                    line=line,
-                    activity_id=cell(row, "id"),
-                    date_text=cell(row, "date"),
-                    sport=strava_sport(cell(row, "type")),
-                    name=cell(row, "name"),
-                    description=cell(row, "description"),
-                    private_note=cell(row, "private_note"),
-                    filename=normalise_export_path(cell(row, "filename")),
-                    elapsed_s=parse_number(cell(row, "elapsed")),
-                    moving_s=parse_number(cell(row, "moving")),
-                    distance_m=metres,
-                    rpe=parse_number(cell(row, "rpe")),
-                )
-            )
-        except ValueError as exc:
-            raise ValueError(f"activities.csv line {line}: {exc}") from None
-    return rows
 
 
 @dataclass(frozen=True)

@@ -246,8 +246,8 @@ class GpxReader(Reader):
         if untimed:
             raise NotAnActivityError(
                 source,
-                "GPX has no track with times (timestamps missing or never advancing); "
-                "walkrun needs them to measure durations",
+                "GPX has no track with usable times (timestamps missing, impossible start time before 1980 or "
+                "after 2100, or never advancing); walkrun needs them to measure durations",
             )
         raise NotAnActivityError(source, "GPX has no track with times (only routes or waypoints)")
 
