@@ -238,7 +238,35 @@ def init(c: Ctx, /, athlete_opt: str | None, as_json: bool, **flags: Any) -> Non
         fail("init needs --athlete ID")
     _check_init_values(athlete_id, flags)
     existing = c.find_profile(athlete_id)
-    data: dict[str, Any] = existing.model_dump() if existing else {"athlete_id": athlete_id}
+    data = _profile_data(existing.model_dump() if existing else {"athlete_id": athlete_id}, flags)
+    if existing is None:
+        missing = [f"--{k.replace('_', '-')}" for k in ("condition", "injury_date") if k not in data]
+        if missing:
+            fail(f"a new athlete needs {' and '.join(missing)}")
+    try:
+        profile = AthleteProfile.model_validate(data)
+    except ValidationError as exc:
+        fail(_first_error(exc))
+    _refuse_future_injury(c, profile, flags)
+    protocol = c.registry.protocol_for(profile.condition, profile.protocol_id)
+    created = c.create_store().save_profile(profile)
+    _save_revision(c, profile.athlete_id, "profile created" if created else "profile updated")
+    if as_json:
+        emit_json(profile.model_dump(mode="json"))
+        return
+    verb = "Created" if created else "Updated"
+    out.print(
+        f"{verb} athlete [bold]{profile.athlete_id}[/]: {profile.condition.label}, injured {profile.injury_date}, "
+        f"protocol [bold]{protocol.id}[/] (store: {c.home})"
+    )
+    _print_floors(profile)
+    if created:
+        c.hint(f"import your watch files: {c.command('import FOLDER-OR-ZIP', athlete=profile.athlete_id)}")
+        c.hint(f"or log today's walk: {c.command(LOG_EXAMPLE, athlete=profile.athlete_id)}")
+
+
+def _profile_data(data: dict[str, Any], flags: dict[str, Any]) -> dict[str, Any]:
+    """The stored profile's fields with the options given to ``init`` applied."""
     prefs: dict[str, Any] = data.get("preferences") or {}
     simple = {
         "name": "name",
@@ -273,30 +301,7 @@ def init(c: Ctx, /, athlete_opt: str | None, as_json: bool, **flags: Any) -> Non
     for name in flags["revoke"]:
         clear[CLEARANCE_FLAGS[name]] = False
     data["clearances"] = clear
-    if existing is None:
-        missing = [f"--{k.replace('_', '-')}" for k in ("condition", "injury_date") if k not in data]
-        if missing:
-            fail(f"a new athlete needs {' and '.join(missing)}")
-    try:
-        profile = AthleteProfile.model_validate(data)
-    except ValidationError as exc:
-        fail(_first_error(exc))
-    _refuse_future_injury(c, profile, flags)
-    protocol = c.registry.protocol_for(profile.condition, profile.protocol_id)
-    created = c.create_store().save_profile(profile)
-    _save_revision(c, profile.athlete_id, "profile created" if created else "profile updated")
-    if as_json:
-        emit_json(profile.model_dump(mode="json"))
-        return
-    verb = "Created" if created else "Updated"
-    out.print(
-        f"{verb} athlete [bold]{profile.athlete_id}[/]: {profile.condition.label}, injured {profile.injury_date}, "
-        f"protocol [bold]{protocol.id}[/] (store: {c.home})"
-    )
-    _print_floors(profile)
-    if created:
-        c.hint(f"import your watch files: {c.command('import FOLDER-OR-ZIP', athlete=profile.athlete_id)}")
-        c.hint(f"or log today's walk: {c.command(LOG_EXAMPLE, athlete=profile.athlete_id)}")
+    return data
 
 
 def _print_floors(profile: AthleteProfile) -> None:

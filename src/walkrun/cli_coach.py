@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from walkrun.cli_import import import_paths
 from walkrun.models import CheckIn
 from walkrun.plan import SessionKind
 from walkrun.revisions import diff_plans, store_revision
-from walkrun.roster import build_roster
+from walkrun.roster import RosterRow, build_roster
 
 SYNC_LOOKBACK_DAYS = 14
 
@@ -156,14 +158,25 @@ def explain_diff(c: Ctx, athlete_id: str, rev_from: int | None, rev_to: int | No
     return {"athlete": athlete_id, "from_revision": a, "to_revision": b, **diff_plans(older, newer)}
 
 
+CSV_COLUMNS = (
+    "athlete", "name", "condition", "weeks_since_injury", "phase", "level", "gate_met", "gate_total",
+    "next_session", "compliance_pct", "compliance", "days_since_last_session", "last_pain", "red_flags", "problem",
+)  # fmt: skip
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--csv", "as_csv", is_flag=True, help="One CSV row per athlete (for a spreadsheet).")
 @click.pass_obj
-def coach(c: Ctx, as_json: bool) -> None:
-    """Roster of every athlete: phase, level, recency, last pain and red flags."""
+def coach(c: Ctx, as_json: bool, as_csv: bool) -> None:
+    """Roster of every athlete, who needs attention first: red flags, missed check-ins, then the longest idle.
+
+    Compliance is time done against time planned over the last 14 days: green within 20%, yellow 50-79% or
+    121-150%, red otherwise, grey for activity with nothing planned.
+    """
     today = c.today()
     ids = c.store.athlete_ids() if c.has_store else []
-    if not ids and not as_json:
+    if not ids and not (as_json or as_csv):
         out.print(f"The store {c.home} is empty: {c.no_athlete()}", soft_wrap=True, markup=False)
         return
     rows = build_roster(c.store, c.registry, today) if ids else []
@@ -171,15 +184,45 @@ def coach(c: Ctx, as_json: bool) -> None:
     if as_json:
         emit_json({"today": today.isoformat(), "athletes": [r.as_dict() for r in rows], "problems": problems})
         return
+    if as_csv:
+        _print_csv(rows, problems)
+        return
+    _print_roster(today, rows, problems)
+
+
+def _print_csv(rows: list[RosterRow], problems: list[dict[str, str]]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        data = r.as_dict()
+        data["red_flags"] = "; ".join(r.red_flags)
+        writer.writerow(["" if data[k] is None else data[k] for k in CSV_COLUMNS])
+    for p in problems:
+        writer.writerow(
+            [p["athlete"] if k == "athlete" else p["problem"] if k == "problem" else "" for k in CSV_COLUMNS]
+        )
+
+
+COLOURS = {"green": "green", "yellow": "yellow", "red": "red", "grey": "grey50", "none": "grey50"}
+
+
+def _print_roster(today: dt.date, rows: list[RosterRow], problems: list[dict[str, str]]) -> None:
     table = Table(title=f"Roster as of {today}", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for col in ("athlete", "phase", "level", "last session", "last pain", "red flags"):
+    for col in ("athlete", "weeks", "phase level gate", "last 14 d", "next", "last pain", "red flags"):
         table.add_column(col, overflow="fold")
     for r in rows:
+        if r.problem:
+            table.add_row(r.athlete, "", "?", "", "", "", f"[red]{r.problem}[/]")
+            continue
         last = "never" if r.days_since_last_session is None else f"{r.days_since_last_session} d ago"
+        pct = "-" if r.compliance_pct is None else f"{r.compliance_pct}%"
+        done = f"[{COLOURS[r.compliance.value]}]{pct}[/] · {last}"
+        where = f"{r.phase} {r.level or ''} · gate {r.gate_met}/{r.gate_total}"
         flags = "\n".join(f"[red]{f}[/]" for f in r.red_flags) or "[green]none[/]"
-        table.add_row(r.athlete, r.phase, r.level or "", last, r.last_pain or "", flags)
+        weeks = "" if r.weeks_since_injury is None else f"{r.weeks_since_injury:g}"
+        table.add_row(r.athlete, weeks, where, done, r.next_session or "", r.last_pain or "", flags)
     for p in problems:
-        table.add_row(p["athlete"], "?", "", "", "", f"[red]{p['problem']}[/]")
+        table.add_row(p["athlete"], "", "?", "", "", "", f"[red]{p['problem']}[/]")
     out.print(table)
 
 

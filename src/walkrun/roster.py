@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from walkrun import pain
 from walkrun.athlete import AthletePlan, plan_for
+from walkrun.errors import WalkrunError
 from walkrun.history import merge_checkins
+from walkrun.models import AthleteProfile
+from walkrun.plan import SessionKind
 from walkrun.plugins import Registry
 from walkrun.store import Store
 from walkrun.vocab import Action, PainSignal, PainStatus, WarningKind
@@ -26,18 +30,35 @@ WARNING_FLAGS: dict[WarningKind, str] = {
 }
 
 
+class Compliance(StrEnum):
+    """Time done against time planned over the last 14 days, coloured as TrainingPeaks colours it."""
+
+    GREEN = "green"  # within 20% of the plan
+    YELLOW = "yellow"  # 50-79% or 121-150%
+    RED = "red"  # anything further off
+    GREY = "grey"  # done, but nothing was planned
+    NONE = "none"  # nothing planned, nothing done
+
+
 class RosterRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     athlete: str
     name: str
     condition: str
+    weeks_since_injury: float | None = None
     phase: str
     level: str | None
     gate_open: bool
+    gate_met: int = 0
+    gate_total: int = 0
+    next_session: str | None = None
+    compliance_pct: int | None = Field(None, description="time done / time planned, last 14 days")
+    compliance: Compliance = Compliance.NONE
     days_since_last_session: int | None
     last_pain: str | None
     red_flags: list[str]
+    problem: str | None = Field(None, description="why this athlete could not be planned")
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump()
@@ -107,25 +128,73 @@ def row_for(ap: AthletePlan) -> RosterRow:
         if c.night_pain:
             parts.append("night pain")
         last_pain = f"{c.date}: {', '.join(parts)}"
+    upcoming = next((x for x in plan.sessions if x.date > plan.today and x.kind is not SessionKind.REST), None)
+    pct, colour = compliance(ap)
     return RosterRow(
         athlete=ap.profile.athlete_id,
         name=ap.profile.name,
         condition=ap.profile.condition.value,
+        weeks_since_injury=round((plan.today - ap.profile.injury_date).days / 7, 1),
         phase=plan.phase.value,
         level=plan.level,
         gate_open=plan.gate.open,
+        gate_met=sum(c.met for c in plan.gate.criteria),
+        gate_total=len(plan.gate.criteria),
+        next_session=f"{upcoming.date} {upcoming.title}" if upcoming else None,
+        compliance_pct=pct,
+        compliance=colour,
         days_since_last_session=(plan.today - max(done)).days if done else None,
         last_pain=last_pain,
         red_flags=red_flags(ap),
     )
 
 
+def compliance(ap: AthletePlan) -> tuple[int | None, Compliance]:
+    """Time done against time planned for the walks and runs of the last 14 days (the plan's lookback)."""
+    active = (SessionKind.BRISK_WALK, SessionKind.WALK_RUN, SessionKind.RUN)
+    planned = sum(p.session.total_s for p in ap.plan.past if p.session.kind in active)
+    done = sum(p.done_walk_s + p.done_run_s for p in ap.plan.past)
+    if not planned:
+        return None, Compliance.GREY if done else Compliance.NONE
+    pct = round(100 * done / planned)
+    if 80 <= pct <= 120:
+        return pct, Compliance.GREEN
+    if 50 <= pct <= 150:
+        return pct, Compliance.YELLOW
+    return pct, Compliance.RED
+
+
+def _attention(row: RosterRow) -> tuple[int, int, int, int]:
+    """Who needs attention first: a problem, then red flags, then missed check-ins, then the longest idle."""
+    missed = sum(f.startswith(("no check-in", "pain unknown")) for f in row.red_flags)
+    flags = len(row.red_flags) - missed
+    return (row.problem is None, -flags, -missed, -(row.days_since_last_session or 0))
+
+
 def build_roster(store: Store, registry: Registry, today: dt.date) -> list[RosterRow]:
-    """One row per athlete, in the order they were added."""
+    """One row per athlete, those who need attention first; an athlete who cannot be planned is a row that says why."""
     rows = []
     for athlete_id in store.athlete_ids():
         profile = store.profile(athlete_id)
         if today < profile.injury_date:
             continue
-        rows.append(row_for(plan_for(store, registry, athlete_id, today, 7)))
-    return rows
+        try:
+            rows.append(row_for(plan_for(store, registry, athlete_id, today, 7, lookback_days=14)))
+        except WalkrunError as exc:
+            rows.append(_problem_row(profile, str(exc)))
+    return sorted(rows, key=_attention)
+
+
+def _problem_row(profile: AthleteProfile, problem: str) -> RosterRow:
+    return RosterRow(
+        athlete=profile.athlete_id,
+        name=profile.name,
+        condition=profile.condition.value,
+        phase="?",
+        level=None,
+        gate_open=False,
+        days_since_last_session=None,
+        last_pain=None,
+        red_flags=[],
+        problem=problem,
+    )
