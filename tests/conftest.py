@@ -124,3 +124,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         f"real-device tests: {len(_used_samples)} ran on files in {where}, {len(_skipped_samples)} skipped "
         f"(point ${SAMPLES_ENV} at a samples folder to run them)"
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    import store_backends  # the store suite's SQLite/PostgreSQL fixtures and their summary line
+
+    config.pluginmanager.register(store_backends, "walkrun-store-backends")

@@ -67,6 +67,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "feed-url": ("walkrun.cli_serve", "The secret URL of a live calendar feed."),
     "serve": ("walkrun.cli_serve", "Serve live calendar feeds and the coach's page."),
     "home": ("walkrun.cli_help", "Print the data folder (store) walkrun uses."),
+    "db": ("walkrun.cli_db", "The store's schema: its revision (current), upgrading it."),
     "explain-term": ("walkrun.cli_help", "Explain a word: gate, W30, L3, C20, referral..."),
     "glossary": ("walkrun.cli_help", "Every word walkrun prints, explained."),
     "tests": ("walkrun.cli_help", "How to perform each clinical test."),
@@ -118,9 +119,20 @@ def _default_home() -> Path:
     envvar=PLUGINS_DIR_ENV,
     help="Also load one-file plugins (*.py) from this folder.",
 )
+@click.option(
+    "--database-url",
+    envvar="WALKRUN_DATABASE_URL",
+    metavar="URL",
+    help="A shared PostgreSQL store (postgresql://user:pass@host/db) instead of the data folder's SQLite file.",
+)
 @click.pass_context
 def cli(
-    ctx: click.Context, home: Path | None, athlete: str | None, today: dt.date | None, plugins_dir: Path | None
+    ctx: click.Context,
+    home: Path | None,
+    athlete: str | None,
+    today: dt.date | None,
+    plugins_dir: Path | None,
+    database_url: str | None = None,
 ) -> None:
     """walkrun: a safe return-to-run plan after a hip injury.
 
@@ -143,7 +155,20 @@ def cli(
         if ctx.params.get(name) is not None and ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
     }
     ctx.obj = Ctx(home or _default_home(), athlete, today, plugins_dir, home_given="--home" in typed, typed=typed)
+    if database_url:
+        # Every store this command (and its children: the server, import workers) opens is that one.
+        ctx.obj.database_url = database_url
+        previous = os.environ.get("WALKRUN_DATABASE_URL")
+        os.environ["WALKRUN_DATABASE_URL"] = database_url
+        ctx.call_on_close(lambda: _restore_env("WALKRUN_DATABASE_URL", previous))
     ctx.call_on_close(lambda: ctx.obj._store.close() if ctx.obj._store else None)
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def _conditions() -> list[str]:

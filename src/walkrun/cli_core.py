@@ -113,7 +113,7 @@ DATE = DateType()
 PAIN = click.IntRange(0, 10)
 
 # Global options a user may also type after the command (`walkrun log --athlete ann ...`).
-GLOBAL_VALUE_OPTIONS = ("--home", "--athlete", "--today", "--plugins-dir")
+GLOBAL_VALUE_OPTIONS = ("--home", "--athlete", "--today", "--plugins-dir", "--database-url")
 
 
 def fail(message: str) -> NoReturn:
@@ -177,10 +177,12 @@ class Ctx:
     # Global options exactly as typed on the command line, repeated in next-step hints.
     typed: dict[str, str] = field(default_factory=dict)
     _store: Store | None = None
+    # A shared database (PostgreSQL) instead of the home folder's SQLite file; never repeated in hints.
+    database_url: str | None = None
 
     @property
     def has_store(self) -> bool:
-        return (self.home / DB_NAME).exists()
+        return bool(self.database_url) or (self.home / DB_NAME).exists()
 
     @property
     def store(self) -> Store:
@@ -195,7 +197,7 @@ class Ctx:
         from walkrun.store import Store
 
         if self._store is None:
-            self._store = Store(self.home)
+            self._store = Store(self.home, self.database_url)
         return self._store
 
     @property

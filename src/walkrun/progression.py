@@ -250,7 +250,8 @@ class Replay:
 
     def credit_level(self, rx: prescribe.Rx) -> bool:
         """Only a session done at the level it was prescribed at, as prescribed, counts toward that level."""
-        return not rx.capped and rx.level == self.level_id() and rx.kind is not SessionKind.REST
+        active = rx.kind in (SessionKind.BRISK_WALK, SessionKind.WALK_RUN, SessionKind.RUN)
+        return active and not rx.capped and rx.level == self.level_id()
 
     def walk_need_s(self) -> int:
         return self.walk_levels[self.walk.idx] * 60 - WATCH_SLACK_S

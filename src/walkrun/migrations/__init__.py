@@ -1,0 +1,1 @@
+"""Alembic migrations of the walkrun store, shipped inside the package (see ``walkrun.store.migrate``)."""
