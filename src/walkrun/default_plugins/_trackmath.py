@@ -9,6 +9,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from walkrun.activities import Sample
+
 # Smart recording leaves gaps of up to ~15 s that are not pauses (DESIGN 4);
 # anything longer is a pause or lost signal and is not counted as moving.
 MAX_CONTINUOUS_GAP_S = 15.0
@@ -336,3 +338,22 @@ def parse_time(text: str | None) -> dt.datetime | None:
     except OverflowError:
         return None
     return value
+
+
+def to_samples(
+    points: Sequence[TrackPoint],
+    times: Sequence[float],
+    speeds: Sequence[float | None],
+    dists: Sequence[float | None],
+) -> list[Sample]:
+    """GPX and TCX points, with their times since the start, speeds and distances, as samples."""
+    return [
+        Sample(
+            t_s=times[i],
+            speed_mps=speeds[i],
+            cadence_spm=p.cadence_spm,
+            heart_rate_bpm=round(p.heart_rate) if p.heart_rate is not None else None,
+            distance_m=dists[i],
+        )
+        for i, p in enumerate(points)
+    ]

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from walkrun.activities import Activity, Sample
+from walkrun.activities import Activity
 from walkrun.default_plugins._trackmath import (
     TrackPoint,
     clean_points,
@@ -27,6 +27,7 @@ from walkrun.default_plugins._trackmath import (
     parse_number,
     parse_time,
     smoothed_speeds,
+    to_samples,
 )
 from walkrun.errors import NotAnActivityError, ReadError
 from walkrun.hookspecs import hookimpl
@@ -281,16 +282,7 @@ def _track_activity(track: GpxTrack, source: str, digest: str, device: str | Non
     dists = _distances(points, cleaned.steps_m, breaks)
     derived = _speeds_by_segment(times, dists, breaks)
     speeds = [p.speed_mps if p.speed_mps is not None else derived[i] for i, p in enumerate(points)]
-    samples = [
-        Sample(
-            t_s=times[i],
-            speed_mps=speeds[i],
-            cadence_spm=p.cadence_spm,
-            heart_rate_bpm=round(p.heart_rate) if p.heart_rate is not None else None,
-            distance_m=dists[i],
-        )
-        for i, p in enumerate(points)
-    ]
+    samples = to_samples(points, times, speeds, dists)
     total = next((d for d in reversed(dists) if d is not None), 0.0)
     return Activity(
         source=source,

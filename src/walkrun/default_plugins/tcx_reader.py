@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from walkrun.activities import Activity, Lap, Sample
+from walkrun.activities import Activity, Lap
 from walkrun.default_plugins._trackmath import (
     MAX_ELAPSED_S,
     MAX_TIME_GAP_S,
@@ -26,6 +26,7 @@ from walkrun.default_plugins._trackmath import (
     parse_number,
     parse_time,
     smoothed_speeds,
+    to_samples,
 )
 from walkrun.errors import NotAnActivityError, ReadError
 from walkrun.hookspecs import hookimpl
@@ -287,16 +288,7 @@ def _activity(act: TcxActivity, index: int, source: str, digest: str) -> Activit
         return None  # no duration anywhere: nothing walkrun can use
     moving = _moving(laps, times, speeds, points, end_s, warnings)
     distance = _distance(laps, dists, warnings)
-    samples = [
-        Sample(
-            t_s=times[i],
-            speed_mps=speeds[i],
-            cadence_spm=p.cadence_spm,
-            heart_rate_bpm=round(p.heart_rate) if p.heart_rate is not None else None,
-            distance_m=dists[i],
-        )
-        for i, p in enumerate(points)
-    ]
+    samples = to_samples(points, times, speeds, dists)
     id_time = parse_time(act.texts.get("Id"))
     return Activity(
         source=source,
