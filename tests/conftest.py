@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from walkrun.history import History
 from walkrun.models import AthleteProfile
 from walkrun.plugins import Registry, make_plugin_manager
 from walkrun.protocol import Protocol
@@ -130,3 +131,21 @@ def pytest_configure(config: pytest.Config) -> None:
     import store_backends  # the store suite's SQLite/PostgreSQL fixtures and their summary line
 
     config.pluginmanager.register(store_backends, "walkrun-store-backends")
+
+
+@pytest.fixture(scope="session")
+def femoral_runner() -> tuple[AthleteProfile, Protocol, History]:
+    """A femoral-neck runner who followed the plan from full weight-bearing to 2026-04-20 (simulated once)."""
+    from walkrun.history import history_from_log
+    from walkrun.simulate import follow_plan
+
+    protocol = make_plugin_manager(load_entrypoints=False, env={}).protocol("femoral-neck-bsi")
+    profile = AthleteProfile(
+        athlete_id="ann",
+        condition="femoral-neck-bsi",
+        injury_date=dt.date(2026, 1, 5),
+        full_weight_bearing_date=dt.date(2026, 3, 2),
+    )
+    end = dt.date(2026, 4, 20)
+    checkins, clinical = follow_plan(profile, protocol, dt.date(2026, 3, 2), end, tests_on=dt.date(2026, 3, 31))
+    return profile, protocol, history_from_log(checkins, clinical)

@@ -14,12 +14,11 @@ from garmin_fit_sdk import Decoder, Stream
 
 from walkrun.default_plugins.fit_workout_writer import SCHEDULE_FILE, FitWorkoutWriter
 from walkrun.fit_schedule import fit_local_timestamp
-from walkrun.history import History, history_from_log
+from walkrun.history import History
 from walkrun.models import AthleteProfile
 from walkrun.plan import Plan
 from walkrun.progression import build_plan
 from walkrun.protocol import Protocol
-from walkrun.simulate import follow_plan
 from walkrun.writers import ExportContext
 
 TODAY = dt.date(2026, 4, 20)
@@ -27,19 +26,10 @@ IDENTITY = ("manufacturer", "product", "serial_number", "time_created")
 
 
 @pytest.fixture(scope="module")
-def setup() -> tuple[AthleteProfile, Protocol, History, Plan]:
-    from walkrun.plugins import make_plugin_manager
-
-    protocol = make_plugin_manager(load_entrypoints=False, env={}).protocol("femoral-neck-bsi")
-    profile = AthleteProfile(
-        athlete_id="ann",
-        condition="femoral-neck-bsi",
-        injury_date=dt.date(2026, 1, 5),
-        full_weight_bearing_date=dt.date(2026, 3, 2),
-        preferences={"timezone": "America/New_York", "session_time": "18:30"},
-    )
-    checkins, clinical = follow_plan(profile, protocol, dt.date(2026, 3, 2), TODAY, tests_on=dt.date(2026, 3, 31))
-    history = history_from_log(checkins, clinical)
+def setup(femoral_runner: tuple[AthleteProfile, Protocol, History]) -> tuple[AthleteProfile, Protocol, History, Plan]:
+    runner, protocol, history = femoral_runner
+    prefs = runner.preferences.model_copy(update={"timezone": "America/New_York", "session_time": dt.time(18, 30)})
+    profile = runner.model_copy(update={"preferences": prefs})
     return profile, protocol, history, build_plan(profile, protocol, history, TODAY, horizon_days=70)
 
 

@@ -12,11 +12,11 @@ from garmin_fit_sdk import Decoder, Profile, Stream
 
 from walkrun.default_plugins.fit_strength import exercise_category
 from walkrun.default_plugins.fit_workout_writer import FitWorkoutWriter
-from walkrun.history import history_from_log
+from walkrun.history import History
 from walkrun.models import AthleteProfile
 from walkrun.plan import Session, SessionKind, StepKind
 from walkrun.progression import build_plan
-from walkrun.simulate import follow_plan
+from walkrun.protocol import Protocol
 from walkrun.writers import ExportContext
 
 TODAY = dt.date(2026, 4, 20)
@@ -31,18 +31,8 @@ def _decode(data: bytes) -> dict[str, list[dict[str, Any]]]:
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory: pytest.TempPathFactory):
-    from walkrun.plugins import make_plugin_manager
-
-    protocol = make_plugin_manager(load_entrypoints=False, env={}).protocol("femoral-neck-bsi")
-    profile = AthleteProfile(
-        athlete_id="ann",
-        condition="femoral-neck-bsi",
-        injury_date=dt.date(2026, 1, 5),
-        full_weight_bearing_date=dt.date(2026, 3, 2),
-    )
-    checkins, clinical = follow_plan(profile, protocol, dt.date(2026, 3, 2), TODAY, tests_on=dt.date(2026, 3, 31))
-    history = history_from_log(checkins, clinical)
+def exported(tmp_path_factory: pytest.TempPathFactory, femoral_runner: tuple[AthleteProfile, Protocol, History]):
+    profile, protocol, history = femoral_runner
     plan = build_plan(profile, protocol, history, TODAY, horizon_days=28)
     out = tmp_path_factory.mktemp("strength")
     context = ExportContext(profile=profile, protocol=protocol, history=history)

@@ -17,7 +17,6 @@ from walkrun.models import AthleteProfile, Preferences
 from walkrun.plan import Plan
 from walkrun.progression import build_plan
 from walkrun.protocol import Protocol
-from walkrun.simulate import follow_plan
 from walkrun.targets import EffortFacts, TargetKind, TargetMode, effort_from_activities, run_target
 from walkrun.writers import ExportContext
 
@@ -32,19 +31,10 @@ def walk_run(femoral_module: tuple[AthleteProfile, Protocol, History]) -> Plan:
 
 
 @pytest.fixture(scope="module")
-def femoral_module() -> tuple[AthleteProfile, Protocol, History]:
-    from walkrun.history import history_from_log
-    from walkrun.plugins import make_plugin_manager
-
-    protocol = make_plugin_manager(load_entrypoints=False, env={}).protocol("femoral-neck-bsi")
-    profile = AthleteProfile(
-        athlete_id="ann",
-        condition="femoral-neck-bsi",
-        injury_date=dt.date(2026, 1, 5),
-        full_weight_bearing_date=dt.date(2026, 3, 2),
-    )
-    checkins, clinical = follow_plan(profile, protocol, dt.date(2026, 3, 2), TODAY, tests_on=dt.date(2026, 3, 31))
-    return profile, protocol, history_from_log(checkins, clinical)
+def femoral_module(
+    femoral_runner: tuple[AthleteProfile, Protocol, History],
+) -> tuple[AthleteProfile, Protocol, History]:
+    return femoral_runner
 
 
 def _decode(data: bytes) -> dict[str, list[dict[str, Any]]]:
