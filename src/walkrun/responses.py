@@ -18,6 +18,7 @@ from walkrun.models import CheckIn
 from walkrun.plan import PastSession, Phase, SessionKind
 from walkrun.protocol import PainRule
 from walkrun.readiness import CLINICIAN_REVIEW, walk_verdict
+from walkrun.sources import source_name
 from walkrun.vocab import Action, PainAction, PainStatus, SessionStatus, WarningKind
 
 if TYPE_CHECKING:
@@ -249,7 +250,7 @@ def past_session(r: Replay, day: dt.date, rx: Rx, status: SessionStatus, summary
         status=status,
         done_run_s=done.run_s if done else 0,
         done_walk_s=done.walk_s if done else 0,
-        sources=sorted({_short_source(x) for x in done.source.split("+")}) if done else [],
+        sources=sorted(set(source_name(done.source).split("+"))) if done else [],
         adherence=summary,
         pain=pain.describe(report) if report and report.any_pain else "",
     )
@@ -365,14 +366,6 @@ def evaluate_gate(r: Replay, day: dt.date) -> None:
         evidence = "; ".join(f"{c.name}: {c.evidence}" for c in status.criteria if not c.met)
         r.decide(day, Action.GATE_CLOSED, "gate", f"not met: {evidence}", r.proto.gate.source)
     r.last_gate_key = unmet
-
-
-def _short_source(source: str) -> str:
-    """A file's own name (and archive member), not the folder it happened to be imported from."""
-    kind, _, where = source.partition(":")
-    if not where:
-        return source
-    return f"{kind}:{where.replace(chr(92), '/').split('/')[-1]}"
 
 
 def _minutes(seconds: float) -> str:

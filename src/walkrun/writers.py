@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -16,6 +15,8 @@ from walkrun.history import History
 from walkrun.models import AthleteProfile
 from walkrun.plan import Plan
 from walkrun.protocol import Protocol
+from walkrun.sources import file_label as file_label  # re-exported: writers' public helpers
+from walkrun.sources import source_name as source_name
 from walkrun.targets import EffortFacts
 
 
@@ -113,24 +114,6 @@ def atomic_write(path: Path, data: bytes) -> Path:
 
 # How a record came to be, in words a runner or physio reads (the data keeps the short code).
 SOURCE_LABELS = {"log": "logged", "diary": "pain diary", "tag": "activity note", "done": "marked done"}
-_JOINED = re.compile(r"\+(?=(?:import:|log$|log\+|diary|tag|done))")
-
-
-def file_label(path: str) -> str:
-    """A file's own name, or an archive member's name: never the folder it was imported from."""
-    member = path.rsplit("!", 1)[-1]  # "archive.zip!activities/123.fit.gz" -> the member
-    name, _, row = member.partition("#")  # "activities.csv#123": a manual row of a CSV
-    base = re.split(r"[\\/]", name.rstrip("/\\"))[-1] or name
-    return f"{base}#{row}" if row else base
-
-
-def source_name(source: str) -> str:
-    """A record's source as data (``import:123.fit.gz``, ``log``), with any machine path removed."""
-    parts = []
-    for part in _JOINED.split(source):
-        kind, sep, where = part.partition(":")
-        parts.append(f"{kind}:{file_label(where)}" if sep and where else file_label(part))
-    return "+".join(parts)
 
 
 def display_source(source: str) -> str:
