@@ -13,9 +13,12 @@ from pathlib import Path
 import click
 import pytest
 
-from walkrun.cli import LAZY_COMMANDS, cli
+from walkrun.cli import cli
+from walkrun.cli_group import LazyCommand
+from walkrun.default_plugins.commands import COMMANDS
 
-HEAVY = ("pydantic", "walkrun.models", "walkrun.store", "walkrun.progression", "pluggy", "fitparse", "icalendar")
+HEAVY = ("pydantic", "walkrun.models", "walkrun.store", "walkrun.progression", "fitparse", "icalendar")
+COMMAND_MODULES = tuple({target.split(":")[0] for target, _ in COMMANDS.values()})
 FORMATS = ("fitparse", "gpxpy", "icalendar", "walkrun.default_plugins.fit_reader", "walkrun.default_plugins.ics_writer")
 
 
@@ -32,8 +35,20 @@ def loaded_after(args: list[str], home: Path, watch: tuple[str, ...]) -> list[st
 
 
 @pytest.mark.parametrize("args", [["--version"], ["--help"], []])
-def test_help_and_version_load_no_engine(tmp_path: Path, args: list[str]) -> None:
-    assert loaded_after(args, tmp_path, HEAVY) == []
+def test_help_and_version_load_no_engine_and_no_command(tmp_path: Path, args: list[str]) -> None:
+    assert loaded_after(args, tmp_path, HEAVY + COMMAND_MODULES) == []
+
+
+def test_version_does_not_even_load_the_plugin_manager(tmp_path: Path) -> None:
+    assert loaded_after(["--version"], tmp_path, ("pluggy", "walkrun.plugins")) == []
+
+
+def test_help_lists_every_builtin_command_through_the_hook(tmp_path: Path) -> None:
+    # --help calls register_commands (pluggy is loaded) but imports no command module.
+    assert loaded_after(["--help"], tmp_path, ("pluggy", "walkrun.default_plugins.commands")) == [
+        "pluggy",
+        "walkrun.default_plugins.commands",
+    ]
 
 
 def test_status_loads_no_readers_or_writers(run_cli, home: Path) -> None:  # type: ignore[no-untyped-def]
@@ -43,10 +58,35 @@ def test_status_loads_no_readers_or_writers(run_cli, home: Path) -> None:  # typ
     assert loaded_after(["--today", "2026-04-20", "status"], home, FORMATS) == []
 
 
-def test_every_lazy_command_is_defined_where_the_table_says() -> None:
+def test_every_builtin_command_is_defined_where_the_table_says() -> None:
     ctx = click.Context(cli)
-    for name, (module, short_help) in LAZY_COMMANDS.items():
+    for name, (target, short_help) in COMMANDS.items():
+        module, _, attribute = target.partition(":")
         cmd = cli.get_command(ctx, name)
         assert cmd is not None and cmd.callback is not None, name
-        assert cmd.callback.__module__ == module or name == "import", name
+        assert not isinstance(cmd, LazyCommand) and cmd.callback.__module__ == module, name
+        assert cmd.name == name and cmd.callback.__name__ == attribute.removesuffix("_command") or name in (
+            "import",
+            "explain-term",
+            "feed-url",
+        ), name
         assert short_help and len(short_help) <= 72, name
+
+
+def test_command_modules_do_not_import_the_root_group() -> None:
+    """The root group imports no command module, and no command module imports it (no cycle)."""
+    import ast
+
+    src = Path(__file__).resolve().parents[1] / "src" / "walkrun"
+    for path in [src / "cli.py", *src.glob("cli_*.py")]:
+        imported = {
+            n.module for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.ImportFrom) and n.module
+        }
+        imported |= {
+            a.name for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Import) for a in n.names
+        }
+        if path.name == "cli.py":
+            assert not {m for m in imported if m.startswith("walkrun.cli_") and m not in (
+                "walkrun.cli_core", "walkrun.cli_group")}, path.name  # fmt: skip
+        else:
+            assert "walkrun.cli" not in imported, path.name

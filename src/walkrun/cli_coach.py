@@ -13,8 +13,8 @@ from rich import box
 from rich.table import Table
 
 from walkrun.athlete import plan_for
-from walkrun.cli import DATE, PAIN, Ctx, cli, emit_json, err, fail, out
-from walkrun.cli_import import import_paths
+from walkrun.cli_core import DATE, PAIN, Ctx, emit_json, err, fail, out, print_diff
+from walkrun.ingest_run import import_paths
 from walkrun.models import CheckIn
 from walkrun.plan import SessionKind
 from walkrun.revisions import diff_plans, store_revision
@@ -23,24 +23,7 @@ from walkrun.roster import RosterRow, build_roster
 SYNC_LOOKBACK_DAYS = 14
 
 
-def _print_diff(diff: dict[str, Any] | None) -> None:
-    if not diff:
-        return
-    if diff["phase"]["from"] != diff["phase"]["to"] or diff["level"]["from"] != diff["level"]["to"]:
-        phase, level = diff["phase"], diff["level"]
-        out.print(f"  phase {phase['from']} → {phase['to']}, level {level['from']} → {level['to']}")
-    for ch in diff["changed_sessions"][:8]:
-        out.print(f"  {ch['date']}: {ch['from']} → {ch['to']}")
-    for s in diff["dropped_sessions"][:5]:
-        out.print(f"  {s['date']}: {s['title']} cancelled")
-    for s in diff["added_sessions"][:5]:
-        out.print(f"  {s['date']}: {s['title']} added")
-    for d in diff["new_decisions"]:
-        out.print(f"  why: {d['date']} {d['action']} ({d['rule']}): {d['evidence']}")
-        out.print(f"       source: {d['source']}")
-
-
-@cli.command()
+@click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
@@ -86,13 +69,13 @@ def sync(c: Ctx, /, paths: tuple[Path, ...], as_json: bool) -> None:
         out.print(table)
     if change["revision"]:
         out.print(f"Plan revision {change['revision']} stored. Changes:")
-        _print_diff(change["diff"])
+        print_diff(change["diff"])
     else:
         out.print("The plan did not change.")
     out.print(f"Now: {ap.plan.phase.value}" + (f", level {ap.plan.level}" if ap.plan.level else ""))
 
 
-@cli.command()
+@click.command()
 @click.option("--date", "day", type=DATE, help="Day of the planned session (default: today).")
 @click.option("--pain-during", type=PAIN)
 @click.option("--pain-after", type=PAIN)
@@ -131,10 +114,10 @@ def done(c: Ctx, /, day: dt.date | None, pain_during: int | None, pain_after: in
     out.print(f"Marked done {day}: {planned.title}")
     if active and pain_during is None and pain_after is None:
         err.print("[yellow]Note:[/] no pain scores (--pain-during/--pain-after), so it cannot count as pain-free.")
-    _print_diff(change["diff"])
+    print_diff(change["diff"])
 
 
-@cli.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def revisions(c: Ctx, as_json: bool) -> None:
@@ -164,7 +147,7 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-@cli.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--csv", "as_csv", is_flag=True, help="One CSV row per athlete (for a spreadsheet).")
 @click.pass_obj

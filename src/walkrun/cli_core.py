@@ -1,4 +1,4 @@
-"""What every ``walkrun`` command shares: the context, consoles, hints and the lazy command group.
+"""What every ``walkrun`` command shares: the context, consoles, option types, hints and error lines.
 
 Kept light on purpose: ``walkrun --version`` and ``--help`` import only this,
 click and the glossary. Each command imports what it needs when it runs.
@@ -7,7 +7,6 @@ click and the glossary. Each command imports what it needs when it runs.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import os
 import shlex
 import sys
@@ -19,8 +18,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 from rich.console import Console
 
+from walkrun.cli_group import GLOBAL_VALUE_OPTIONS
 from walkrun.errors import UsageError
-from walkrun.paths import DB_NAME, PLUGINS_DIR_ENV, default_home
+from walkrun.paths import DB_NAME, PLUGINS_DIR_ENV
 
 if TYPE_CHECKING:
     from walkrun.models import AthleteProfile
@@ -111,9 +111,8 @@ class DateType(click.ParamType):  # type: ignore[type-arg]
 
 DATE = DateType()
 PAIN = click.IntRange(0, 10)
-
-# Global options a user may also type after the command (`walkrun log --athlete ann ...`).
-GLOBAL_VALUE_OPTIONS = ("--home", "--athlete", "--today", "--plugins-dir", "--database-url")
+# The check-in a next-step hint suggests (after init and after a first import).
+LOG_EXAMPLE = "log --walk-min 30 --pain-during 0 --pain-after 0"
 
 
 def fail(message: str) -> NoReturn:
@@ -295,88 +294,38 @@ def complete_protocol_ids(ctx: click.Context, param: click.Parameter, incomplete
     return [CompletionItem(i) for i in sorted(ids) if i.startswith(incomplete)]
 
 
+def save_revision(c: Ctx, athlete_id: str, reason: str) -> int | None:
+    """Store the plan as it stands after a change, so ``revisions`` can say what the change did."""
+    from walkrun.revisions import store_revision
+
+    rev = store_revision(c.store, c.registry, athlete_id, c.today(athlete_id), reason)["revision"]
+    return int(rev) if rev is not None else None
+
+
+def print_diff(diff: dict[str, Any] | None) -> None:
+    """What a new plan revision changed, in a few lines (``sync``, ``done`` and ``explain --diff``)."""
+    if not diff:
+        return
+    if diff["phase"]["from"] != diff["phase"]["to"] or diff["level"]["from"] != diff["level"]["to"]:
+        phase, level = diff["phase"], diff["level"]
+        out.print(f"  phase {phase['from']} → {phase['to']}, level {level['from']} → {level['to']}")
+    for ch in diff["changed_sessions"][:8]:
+        out.print(f"  {ch['date']}: {ch['from']} → {ch['to']}")
+    for s in diff["dropped_sessions"][:5]:
+        out.print(f"  {s['date']}: {s['title']} cancelled")
+    for s in diff["added_sessions"][:5]:
+        out.print(f"  {s['date']}: {s['title']} added")
+    for d in diff["new_decisions"]:
+        out.print(f"  why: {d['date']} {d['action']} ({d['rule']}): {d['evidence']}")
+        out.print(f"       source: {d['source']}")
+
+
 def print_next(sessions: list[Any]) -> None:
     if not sessions:
         return
     out.print("Next sessions:")
     for s in sessions:
         out.print(f"  {s.date} {s.date.strftime('%a')}  {s.title}")
-
-
-def hoist_global_options(args: list[str]) -> list[str]:
-    """Move global options typed after the command name in front of it, where click expects them."""
-    i = 0
-    while i < len(args) and args[i].startswith("-") and args[i] != "--":
-        i += 2 if args[i] in GLOBAL_VALUE_OPTIONS else 1
-    if i >= len(args) or args[i] == "--":
-        return args
-    moved: list[str] = []
-    kept: list[str] = []
-    rest = args[i + 1 :]
-    j = 0
-    while j < len(rest):
-        arg = rest[j]
-        if arg == "--":
-            kept += rest[j:]
-            break
-        name = arg.split("=", 1)[0]
-        if name in GLOBAL_VALUE_OPTIONS and ("=" in arg or j + 1 < len(rest)):
-            take = 1 if "=" in arg else 2
-            moved += rest[j : j + take]
-            j += take
-            continue
-        kept.append(arg)
-        j += 1
-    return [*args[:i], *moved, args[i], *kept]
-
-
-class LazyGroup(click.Group):
-    """Commands in other modules are imported only when run; ``--help`` lists them from ``lazy``."""
-
-    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.lazy = lazy or {}
-        # Extra behaviour for a command defined elsewhere, applied once when it is first looked up.
-        self.on_load: dict[str, Callable[[click.Command], None]] = {}
-        self._loaded: set[str] = set()
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args and not ctx.resilient_parsing:
-            click.echo(ctx.get_help())
-            ctx.exit(0)
-        return super().parse_args(ctx, hoist_global_options(args))
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(self.commands) | set(self.lazy))
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands and cmd_name in self.lazy:
-            importlib.import_module(self.lazy[cmd_name][0])  # its @cli.command registers it
-        cmd = self.commands.get(cmd_name)
-        if cmd is not None and cmd_name in self.on_load and cmd_name not in self._loaded:
-            self._loaded.add(cmd_name)
-            self.on_load[cmd_name](cmd)
-        return cmd
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        names = self.list_commands(ctx)
-        limit = formatter.width - 6 - max((len(n) for n in names), default=0)
-        rows = []
-        for name in names:
-            cmd = self.commands.get(name)
-            if cmd is None:
-                rows.append((name, self.lazy[name][1]))
-            elif not cmd.hidden:
-                rows.append((name, cmd.get_short_help_str(limit)))
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
-
-    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        super().format_epilog(ctx, formatter)
-        formatter.write_paragraph()
-        formatter.write_text("Plugins may add commands: `walkrun plugins` lists them.")
-        formatter.write_paragraph()
-        formatter.write_text(f"Data folder (store): {default_home()}  (change with --home or $WALKRUN_HOME)")
 
 
 def check_zone(zone: str) -> None:
@@ -394,14 +343,6 @@ def check_zone(zone: str) -> None:
     close = [by_lower[zone.lower()]] if zone.lower() in by_lower else difflib.get_close_matches(zone, zones, 1, 0.6)
     hint = f": did you mean {close[0]}?" if close else ": use an IANA name such as Europe/London"
     fail(f"unknown time zone {zone!r}{hint}")
-
-
-def command_word(args: list[str]) -> str | None:
-    hoisted = hoist_global_options(args)
-    i = 0
-    while i < len(hoisted) and hoisted[i].startswith("-") and hoisted[i] != "--":
-        i += 2 if hoisted[i] in ("--home", "--athlete", "--today", "--plugins-dir") else 1
-    return hoisted[i] if i < len(hoisted) and hoisted[i] != "--" else None
 
 
 def plugins_dir_arg(argv: list[str]) -> Path | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import click
 
-from walkrun.cli import cli
 from walkrun.cli_core import Ctx, emit_json
 
 NEEDS_UPGRADE = "needs an upgrade: `walkrun db upgrade` (any command that opens the store does it too)"
@@ -22,7 +21,7 @@ def _label(revision: str | None) -> str:
     return f"{revision} (first release, before migrations)" if revision == FIRST_RELEASE else revision
 
 
-@cli.group()
+@click.group()
 def db() -> None:
     """The store's database schema: which revision it has, and upgrading it."""
 

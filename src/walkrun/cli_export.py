@@ -8,13 +8,13 @@ from typing import Any
 
 import click
 
-from walkrun.cli import DATE, Ctx, cli, emit_json, fail, out
+from walkrun.cli_core import DATE, Ctx, emit_json, fail, out
 from walkrun.export import export_plan, parse_formats
 
 DEFAULT_FORMATS = "ics,fit,json,html,summary"
 
 
-@cli.command()
+@click.command()
 @click.option("--format", "formats", default=DEFAULT_FORMATS, show_default=True, help="Writers, comma-separated.")
 @click.option(
     "--out",

@@ -1,4 +1,4 @@
-"""Help that is not about one athlete: ``home``, ``explain-term``, ``glossary`` and ``tests``."""
+"""Help that is not about one athlete: ``home``, ``explain-term``, ``glossary``, ``tests`` and ``demo``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from walkrun.cli import cli
 from walkrun.cli_core import Ctx, complete_protocol_ids, emit_json, fail, out
 from walkrun.errors import WalkrunError
 from walkrun.glossary import GLOSSARY, lookup
@@ -15,7 +14,7 @@ if TYPE_CHECKING:
     from walkrun.protocol import Protocol
 
 
-@cli.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def home(c: Ctx, as_json: bool) -> None:
@@ -26,7 +25,7 @@ def home(c: Ctx, as_json: bool) -> None:
     click.echo(str(c.home))
 
 
-@cli.command("explain-term")
+@click.command("explain-term")
 @click.argument("term", nargs=-1, required=True)
 def explain_term(term: tuple[str, ...]) -> None:
     """Explain a word walkrun prints (gate, W30, L3, C20, referral, ...)."""
@@ -36,7 +35,7 @@ def explain_term(term: tuple[str, ...]) -> None:
     out.print(f"[bold]{key}[/]: {GLOSSARY[key]}")
 
 
-@cli.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def glossary(as_json: bool) -> None:
     """Every word walkrun prints, explained."""
@@ -83,10 +82,20 @@ def show_protocol(c: Ctx, protocol_id: str | None, *, as_json: bool = False) -> 
         )
 
 
-@cli.command()
+@click.command()
 @click.option("--protocol", "protocol_id", metavar="ID", shell_complete=complete_protocol_ids, help="Protocol id.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (the whole protocol).")
 @click.pass_obj
 def tests(c: Ctx, protocol_id: str | None, as_json: bool) -> None:
     """How to perform each clinical test of a protocol (default: the athlete's)."""
     show_protocol(c, protocol_id, as_json=as_json)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the demo's final status as JSON.")
+@click.pass_obj
+def demo(c: Ctx, as_json: bool) -> None:
+    """Run walkrun end to end on built-in sample data (its own fresh folder unless --home is given)."""
+    from walkrun.demo import run_demo
+
+    run_demo(c, as_json=as_json)

@@ -1,6 +1,6 @@
 """Read commands: ``status``, ``plan``, ``explain``, ``protocols``, ``plugins``, ``athletes``.
 
-Imported only when one of them runs (see ``LAZY_COMMANDS`` in ``walkrun.cli``).
+Imported only when one of them runs (see ``walkrun.default_plugins.commands``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from rich import box
 from rich.table import Table
 
 from walkrun.athlete import plan_for
-from walkrun.cli import cli
-from walkrun.cli_core import Ctx, complete_protocol_ids, emit_json, err, out, print_next
+from walkrun.cli_core import Ctx, complete_protocol_ids, emit_json, err, out, print_diff, print_next
 from walkrun.evidence import WeekEvidence, weekly_evidence
 from walkrun.views import decision_view, plan_view, protocol_view, status_view
 
@@ -35,7 +34,7 @@ def _weeks_option(f: Any) -> Any:
     return click.option("--weeks", type=click.IntRange(1, 104), default=4, show_default=True, help="Plan horizon.")(f)
 
 
-@cli.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def status(c: Ctx, as_json: bool) -> None:
@@ -87,7 +86,7 @@ def _print_weeks(weeks: list[WeekEvidence]) -> None:
     out.print(table)
 
 
-@cli.command()
+@click.command()
 @_weeks_option
 @click.option(
     "--export",
@@ -131,7 +130,7 @@ def plan(c: Ctx, /, weeks: int, export_dir: Path | None, as_json: bool) -> None:
     c.hint(f"the sources behind each step: {c.command('explain', athlete=athlete_id)}")
 
 
-@cli.command()
+@click.command()
 @click.option("--all", "show_all", is_flag=True, help="Include projected decisions.")
 @click.option("--diff", "show_diff", is_flag=True, help="What changed between the last two plan revisions, and why.")
 @click.option("--from-rev", type=click.IntRange(1), help="With --diff: the older revision.")
@@ -144,7 +143,7 @@ def explain(
     """The decision log: every rule that fired, its evidence and its source."""
     athlete_id = c.athlete_id()
     if show_diff or from_rev or to_rev:
-        from walkrun.cli_coach import _print_diff, explain_diff
+        from walkrun.cli_coach import explain_diff
 
         diff = explain_diff(c, athlete_id, from_rev, to_rev)
         if as_json:
@@ -154,7 +153,7 @@ def explain(
             f"{athlete_id}: revision {diff['from_revision']} (as of {diff['from_today']}) → "
             f"revision {diff['to_revision']} (as of {diff['to_today']})"
         )
-        _print_diff(diff)
+        print_diff(diff)
         return
     ap = plan_for(c.store, c.registry, athlete_id, c.today(athlete_id), 28)
     decisions = [d for d in ap.plan.decisions if show_all or not d.projected]
@@ -179,7 +178,7 @@ def explain(
         out.print(f"    source:   {d.source}")
 
 
-@cli.command()
+@click.command()
 @click.option("--show", "show_id", metavar="ID", shell_complete=complete_protocol_ids, help="One protocol in full.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
@@ -206,7 +205,7 @@ def protocols(c: Ctx, show_id: str | None, as_json: bool) -> None:
     c.hint("how to do each clinical test: walkrun tests --protocol ID (or walkrun protocols --show ID)")
 
 
-@cli.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def plugins(c: Ctx, as_json: bool) -> None:
@@ -214,7 +213,9 @@ def plugins(c: Ctx, as_json: bool) -> None:
     from walkrun.cli_core import add_plugin_commands
 
     reg = c.registry.load_all()
-    add_plugin_commands(cli, c.plugins_dir)
+    root = click.get_current_context().find_root().command
+    if isinstance(root, click.Group):
+        add_plugin_commands(root, c.plugins_dir)
     items = [info.as_dict() for info in reg.plugins.values()]
     if as_json:
         emit_json({"plugins": items})
@@ -228,7 +229,7 @@ def plugins(c: Ctx, as_json: bool) -> None:
             out.print(f"  [red]error:[/] {p['error']}")
 
 
-@cli.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def athletes(c: Ctx, as_json: bool) -> None:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import click
 from rich.markup import escape
 
-from walkrun.cli import Ctx, cli, emit_json, err, fail, out
+from walkrun.cli_core import Ctx, emit_json, err, fail, out
 from walkrun.serve.http import (
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -35,7 +35,7 @@ def _webcal(url: str) -> str:
     return "webcal://" + url.split("://", 1)[1]
 
 
-@cli.command("feed-url")
+@click.command("feed-url")
 @click.option("--coach", is_flag=True, help="The coach's index page (every athlete's feed) instead.")
 @click.option("--regenerate", is_flag=True, help="Make a new secret URL; the old one stops working.")
 @click.option("--base-url", metavar="URL", help="Where `walkrun serve` is reachable, e.g. http://192.168.1.20:8765.")
@@ -102,7 +102,7 @@ def _tls_files(certfile: Path | None, keyfile: Path | None) -> None:
             fail(f"--certfile {certfile} / --keyfile {keyfile}: not a usable certificate and key ({reason})")
 
 
-@cli.command()
+@click.command()
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True, help="0 = any free.")
 @click.option("--public", is_flag=True, help="Allow a non-loopback --host (e.g. 0.0.0.0 for the local network).")

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 from walkrun import samplegen
 from walkrun.athlete import plan_for
-from walkrun.cli_import import import_paths
 from walkrun.errors import UsageError
 from walkrun.evidence import read_pain_diary
 from walkrun.export import export_plan
+from walkrun.ingest_run import import_paths
 from walkrun.models import AthleteProfile, ClinicalTestResult, Condition
 from walkrun.revisions import store_revision
 from walkrun.simulate import follow_plan
@@ -27,7 +27,7 @@ from walkrun.views import dumps, status_view
 from walkrun.vocab import WarningKind
 
 if TYPE_CHECKING:
-    from walkrun.cli import Ctx
+    from walkrun.cli_core import Ctx
 
 DEMO_ATHLETE = "demo-runner"
 TESTS_ON = dt.date(2026, 4, 21)
@@ -36,7 +36,7 @@ PAIN_DAY = dt.date(2026, 5, 8)
 
 
 def run_demo(c: Ctx, *, as_json: bool = False) -> None:
-    from walkrun.cli import out
+    from walkrun.cli_core import out
 
     home = c.home if c.home_given else Path(tempfile.mkdtemp(prefix="walkrun-demo-"))
     today = c.today_opt or DEMO_TODAY

@@ -63,30 +63,28 @@ __all__ = [
     "get_registry",
     "make_plugin_manager",
 ]
-BUILTIN_PLUGINS: tuple[str, ...] = (
-    "walkrun.default_plugins.protocols",
-    "walkrun.default_plugins.fit_reader",
-    "walkrun.default_plugins.gpx_reader",
-    "walkrun.default_plugins.tcx_reader",
-    "walkrun.default_plugins.ics_writer",
-    "walkrun.default_plugins.fit_workout_writer",
-    "walkrun.default_plugins.json_writer",
-    "walkrun.default_plugins.html_writer",
-    "walkrun.default_plugins.summary_html",
-    "walkrun.default_plugins.platforms",
-)
 # What each built-in registers: a lazy registry imports only the modules a command needs
-# (``status`` needs protocols, not fitparse or icalendar).
+# (``status`` needs protocols, not fitparse or icalendar; ``--help`` needs the commands only).
 Kind = Literal["readers", "writers", "protocols"]
 KIND_HOOKS: dict[Kind, str] = {
     "readers": "register_readers",
     "writers": "register_writers",
     "protocols": "register_protocols",
 }
-BUILTIN_KINDS: dict[str, Kind] = {
-    modname: "protocols" if modname.endswith("protocols") else "readers" if modname.endswith("_reader") else "writers"
-    for modname in BUILTIN_PLUGINS
+BUILTIN_KINDS: dict[str, Kind | Literal["commands"]] = {
+    "walkrun.default_plugins.protocols": "protocols",
+    "walkrun.default_plugins.fit_reader": "readers",
+    "walkrun.default_plugins.gpx_reader": "readers",
+    "walkrun.default_plugins.tcx_reader": "readers",
+    "walkrun.default_plugins.ics_writer": "writers",
+    "walkrun.default_plugins.fit_workout_writer": "writers",
+    "walkrun.default_plugins.json_writer": "writers",
+    "walkrun.default_plugins.html_writer": "writers",
+    "walkrun.default_plugins.summary_html": "writers",
+    "walkrun.default_plugins.platforms": "writers",
+    "walkrun.default_plugins.commands": "commands",
 }
+BUILTIN_PLUGINS: tuple[str, ...] = tuple(BUILTIN_KINDS)
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -186,13 +184,27 @@ class Registry:
         return self.protocols[ours]
 
     def add_commands(self, cli: click.Group) -> None:
-        """Plugins' commands, minus any that would replace a built-in or another plugin's (unless allowed)."""
+        """Every plugin's commands, built-ins first; none may replace a built-in or another's (unless allowed).
+
+        A name the group already has counts as built in: the CLI adds the
+        built-ins first (from a registry of built-ins only), then, when a command
+        is not one of them, the third parties' through this same hook.
+        """
+        for modname, kind in BUILTIN_KINDS.items():
+            if kind == "commands":
+                self._register_builtin(modname)
         collector = CommandCollector(cli.name)
         self._call("register_commands", cli=collector)
-        builtin = set(cli.commands) | set(getattr(cli, "lazy", {}))
+        added = sorted(collector.added, key=lambda a: self._load_order(a[0]))
+        for info, name, cmd in added:
+            if info is not None and info.builtin:
+                if name not in cli.commands:
+                    cli.add_command(cmd, name)
+                info.commands.append(name)
+        builtin = set(cli.commands)
         owners: dict[str, PluginInfo] = {}
-        for info, name, cmd in sorted(collector.added, key=lambda a: self._load_order(a[0])):
-            if info is None or info.error:
+        for info, name, cmd in added:
+            if info is None or info.error or info.builtin:
                 continue
             if name in owners:
                 self._refuse(info, f"command {name!r} is already added by plugin {owners[name].who}; not added")
@@ -444,6 +456,7 @@ CHECKS: dict[Kind, Callable[[Any], Any]] = {
     "protocols": _check_protocol,
 }
 _cache: dict[Path | None, Registry] = {}
+_builtins: list[Registry] = []
 
 
 def get_registry(plugins_dir: Path | None = None, *, refresh: bool = False) -> Registry:
@@ -452,3 +465,14 @@ def get_registry(plugins_dir: Path | None = None, *, refresh: bool = False) -> R
     if refresh or key not in _cache:
         _cache[key] = make_plugin_manager(plugins_dir=plugins_dir, lazy=True)
     return _cache[key]
+
+
+def builtin_registry() -> Registry:
+    """The built-ins alone: what ``walkrun --help`` and a built-in command need to find the commands.
+
+    Reading entry points (and importing third-party plugins) is left to
+    :func:`get_registry`, asked for only when a command is not a built-in one.
+    """
+    if not _builtins:
+        _builtins.append(make_plugin_manager(load_entrypoints=False, env={}, lazy=True))
+    return _builtins[0]
