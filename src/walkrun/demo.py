@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,12 @@ from walkrun.vocab import WarningKind
 
 if TYPE_CHECKING:
     from walkrun.cli_core import Ctx
+    from walkrun.export import Exported
+    from walkrun.ingest_run import ImportSummary
+    from walkrun.models import CheckIn
+    from walkrun.plan import GateStatus, Plan
+    from walkrun.plugins import Registry
+    from walkrun.protocol import Protocol
 
 DEMO_ATHLETE = "demo-runner"
 TESTS_ON = dt.date(2026, 4, 21)
@@ -35,14 +42,49 @@ DEMO_TODAY = dt.date(2026, 5, 18)
 PAIN_DAY = dt.date(2026, 5, 8)
 
 
-def run_demo(c: Ctx, *, as_json: bool = False) -> None:
-    from walkrun.cli_core import out
+@dataclass
+class DemoRun:
+    """What the demo did, for the story it prints (or the JSON)."""
 
+    home: Path
+    today: dt.date
+    profile: AthleteProfile
+    protocol: Protocol
+    archive: Path
+    diary_path: Path
+    diary_rows: int
+    summary: ImportSummary
+    gate_before: GateStatus
+    logged: list[CheckIn]
+    plan: Plan
+    exported: list[Exported]
+
+
+def run_demo(c: Ctx, *, as_json: bool = False) -> None:
     home = c.home if c.home_given else Path(tempfile.mkdtemp(prefix="walkrun-demo-"))
     today = c.today_opt or DEMO_TODAY
     if today <= TESTS_ON:
         raise UsageError(f"walkrun demo needs --today after {TESTS_ON}")
-    registry = c.registry
+    run = _run(home, today, c.registry)
+    if as_json:
+        print(
+            dumps(
+                {
+                    "home": str(home),
+                    "import": run.summary.as_dict(),
+                    "status": status_view(run.plan),
+                    "exports": {e.writer: [str(p) for p in e.paths] for e in run.exported},
+                }
+            ),
+            end="",
+        )
+        return
+    _print_history(run)
+    _print_outcome(run)
+
+
+def _run(home: Path, today: dt.date, registry: Registry) -> DemoRun:
+    """Steps 1-6 on a store in ``home``: profile, import, diary, clinical tests, sessions logged, export."""
     inputs = home / "sample-data"
     inputs.mkdir(parents=True, exist_ok=True)
     archive = inputs / samplegen.ARCHIVE_NAME
@@ -84,35 +126,38 @@ def run_demo(c: Ctx, *, as_json: bool = False) -> None:
             store, registry, DEMO_ATHLETE, today, list(registry.writers), home / "export", horizon_days=12 * 7
         )
         store_revision(store, registry, DEMO_ATHLETE, today, "demo: sample history imported and sessions logged")
-    plan = ap.plan
-    if as_json:
-        print(
-            dumps(
-                {
-                    "home": str(home),
-                    "import": summary.as_dict(),
-                    "status": status_view(plan),
-                    "exports": {e.writer: [str(p) for p in e.paths] for e in exported},
-                }
-            ),
-            end="",
-        )
-        return
-    out.print(f"[bold]walkrun demo[/] — store: {home}")
+    return DemoRun(
+        home, today, profile, protocol, archive, diary_path, len(diary), summary, gate_before, logged, ap.plan, exported
+    )
+
+
+def _print_history(run: DemoRun) -> None:
+    """Steps 1-4: the athlete, the import, the gate before the tests, the sessions logged."""
+    from walkrun.cli_core import out
+
+    profile, summary = run.profile, run.summary
+    out.print(f"[bold]walkrun demo[/] — store: {run.home}")
     out.print(
         f"1. Athlete {DEMO_ATHLETE}: {profile.condition.label}, injured {profile.injury_date}, "
-        f"full weight-bearing {profile.full_weight_bearing_date}; protocol {protocol.id}"
+        f"full weight-bearing {profile.full_weight_bearing_date}; protocol {run.protocol.id}"
     )
     out.print(
-        f"2. Imported {archive} (Strava-style export): {summary.imported} activities from {summary.files} files, "
-        f"{summary.non_activity} skipped, {summary.errors} errors; pain diary {diary_path.name}: {len(diary)} rows"
+        f"2. Imported {run.archive} (Strava-style export): {summary.imported} activities from {summary.files} files, "
+        f"{summary.non_activity} skipped, {summary.errors} errors; pain diary {run.diary_path.name}: "
+        f"{run.diary_rows} rows"
     )
-    unmet = [cr.name for cr in gate_before.criteria if not cr.met]
+    unmet = [cr.name for cr in run.gate_before.criteria if not cr.met]
     out.print(f"3. Gate on {TESTS_ON - dt.timedelta(days=1)}: closed ({'; '.join(unmet)})")
-    out.print(f"   Recorded {len(protocol.gate.required_tests)} passed clinical tests on {TESTS_ON}")
-    runs = [ci for ci in logged if ci.run_min]
-    out.print(f"4. Logged {len(runs)} walk-run sessions by hand up to {today}, one with pain on {PAIN_DAY}")
-    gate = plan.gate
+    out.print(f"   Recorded {len(run.protocol.gate.required_tests)} passed clinical tests on {TESTS_ON}")
+    runs = [ci for ci in run.logged if ci.run_min]
+    out.print(f"4. Logged {len(runs)} walk-run sessions by hand up to {run.today}, one with pain on {PAIN_DAY}")
+
+
+def _print_outcome(run: DemoRun) -> None:
+    """Steps 5-6: where the plan stands today, why, what comes next, and what was exported."""
+    from walkrun.cli_core import out
+
+    plan, gate, today = run.plan, run.plan.gate, run.today
     out.print(
         f"5. Today {today}: phase [bold]{plan.phase.value}[/], level [bold]{plan.level}[/], "
         f"gate {'open since ' + str(gate.opened_on) if gate.open else 'closed'}"
@@ -130,8 +175,8 @@ def run_demo(c: Ctx, *, as_json: bool = False) -> None:
         out.print(f"     {s.date} {s.date.strftime('%a')}  {s.title}")
     out.print("6. Exported the next 12 weeks:")
     labels = {"ics": "calendar", "fit": "watch workouts", "json": "plan JSON", "html": "printable plan"}
-    for e in exported:
+    for e in run.exported:
         shown = e.paths[0].parent if e.writer == "fit" and e.paths else (e.paths[0] if e.paths else "-")
         out.print(f"     {labels.get(e.writer, e.writer):>15}: {shown}")
-    explore = f"walkrun --home {home} --athlete {DEMO_ATHLETE} --today {today}"
+    explore = f"walkrun --home {run.home} --athlete {DEMO_ATHLETE} --today {today}"
     out.print(f"next: explore it with `{explore} status` (or plan, explain)", soft_wrap=True, markup=False)
