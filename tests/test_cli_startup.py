@@ -65,11 +65,7 @@ def test_every_builtin_command_is_defined_where_the_table_says() -> None:
         cmd = cli.get_command(ctx, name)
         assert cmd is not None and cmd.callback is not None, name
         assert not isinstance(cmd, LazyCommand) and cmd.callback.__module__ == module, name
-        assert cmd.name == name and cmd.callback.__name__ == attribute.removesuffix("_command") or name in (
-            "import",
-            "explain-term",
-            "feed-url",
-        ), name
+        assert cmd.name == name and cmd.callback.__name__ == attribute, name
         assert short_help and len(short_help) <= 72, name
 
 
@@ -90,3 +86,12 @@ def test_command_modules_do_not_import_the_root_group() -> None:
                 "walkrun.cli_core", "walkrun.cli_group")}, path.name  # fmt: skip
         else:
             assert "walkrun.cli" not in imported, path.name
+
+
+def test_builtin_commands_come_through_the_register_commands_hook(run_cli) -> None:  # type: ignore[no-untyped-def]
+    r = run_cli("plugins", "--json")
+    assert r.exit_code == 0, r.stderr
+    listed = {p["name"]: p for p in json.loads(r.stdout)["plugins"]}
+    builtin = listed["walkrun.default_plugins.commands"]
+    assert builtin["origin"] == "builtin" and builtin["hooks"] == ["register_commands"]
+    assert sorted(builtin["commands"]) == sorted(COMMANDS)
