@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -171,10 +172,13 @@ def _attention(row: RosterRow) -> tuple[int, int, int, int]:
     return (row.problem is None, -flags, -missed, -(row.days_since_last_session or 0))
 
 
-def build_roster(store: Store, registry: Registry, today: dt.date) -> list[RosterRow]:
-    """One row per athlete, those who need attention first; an athlete who cannot be planned is a row that says why."""
+def build_roster(
+    store: Store, registry: Registry, today: dt.date, athlete_ids: Iterable[str] | None = None
+) -> list[RosterRow]:
+    """One row per athlete (every one, or ``athlete_ids``: a coach's own), those who need attention first;
+    an athlete who cannot be planned is a row that says why."""
     rows = []
-    for athlete_id in store.athlete_ids():
+    for athlete_id in store.athlete_ids() if athlete_ids is None else athlete_ids:
         profile = store.profile(athlete_id)
         if today < profile.injury_date:
             continue

@@ -78,18 +78,22 @@ footer{color:#666;font-size:.85rem;margin-top:1rem}
 """
 
 
-def page(today: dt.date, cards: Iterable[str]) -> str:
-    body = "".join(cards) or "<p>No athletes yet (walkrun init).</p>"
+def page(today: dt.date, cards: Iterable[str], *, coach: str | None = None) -> str:
+    """The whole page; ``coach`` names whose athletes these are (None: the clinic's page, everyone)."""
+    empty = "No athletes yet (walkrun init)." if coach is None else "No athletes assigned to you yet."
+    body = "".join(cards) or f"<p>{empty}</p>"
+    title = "walkrun: athletes" if coach is None else f"walkrun: {html.escape(coach)}'s athletes"
+    scope = "every athlete's plan" if coach is None else "your athletes' plans"
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width, initial-scale=1">'
         '<meta name=robots content="noindex, nofollow">'
         '<meta name=referrer content="no-referrer">'
-        "<title>walkrun: athletes</title>"
+        f"<title>{title}</title>"
         f"<style>{_CSS}</style></head><body>"
-        "<h1>walkrun: athletes</h1>"
+        f"<h1>{title}</h1>"
         f"<p class=sub>As of {html.escape(today.isoformat())}. Keep this page's address private: "
-        "it opens every athlete's plan.</p>"
+        f"it opens {scope}.</p>"
         f"<main>{body}</main>"
         "<footer>Subscribe to a feed in Apple Calendar or Thunderbird with its http address; "
         "the calendar then updates itself when the plan changes.</footer>"

@@ -31,11 +31,12 @@ from walkrun.store import migrate
 from walkrun.store.activities import SAME_ACTIVITY_S, Activities, Duplicate
 from walkrun.store.athletes import Athletes
 from walkrun.store.checkins import CheckIns
+from walkrun.store.coaches import Coaches, CoachRecord
 from walkrun.store.db import BUSY_TIMEOUT_MS, DATABASE_URL_ENV, Database, one_line, open_database
 from walkrun.store.feeds import FeedTokens, WriterState
 from walkrun.store.revisions import Revisions
 
-__all__ = ["DATABASE_URL_ENV", "DB_NAME", "HOME_ENV", "Duplicate", "Store", "default_home"]
+__all__ = ["DATABASE_URL_ENV", "DB_NAME", "HOME_ENV", "CoachRecord", "Duplicate", "Store", "default_home"]
 
 
 class Store:
@@ -63,6 +64,7 @@ class Store:
         self._revisions = Revisions(self.db)
         self._tokens = FeedTokens(self.db)
         self._writers = WriterState(self.db)
+        self._coaches = Coaches(self.db)
 
     def close(self) -> None:
         if self._version_conn is not None:
@@ -219,3 +221,25 @@ class Store:
     def scope_for_token(self, token: str) -> str | None:
         """Which athlete id (or the coach scope) a token opens; None for an unknown token."""
         return self._tokens.scope(token)
+
+    # ---- coaches with scoped access ------------------------------------------------------
+    def add_coach(self, name: str, athletes: list[str]) -> str:
+        """A new coach who sees only ``athletes``; returns their secret, which is stored only hashed."""
+        return self._coaches.add(name, athletes)
+
+    def remove_coach(self, name: str) -> bool:
+        return self._coaches.remove(name)
+
+    def regenerate_coach(self, name: str) -> str | None:
+        """A new secret for this coach alone (the old one stops working); None for an unknown coach."""
+        return self._coaches.regenerate(name)
+
+    def set_coach_athletes(self, name: str, athletes: list[str]) -> bool:
+        return self._coaches.set_athletes(name, athletes)
+
+    def coaches(self) -> list[CoachRecord]:
+        return self._coaches.all()
+
+    def coach_for_token(self, token: str) -> CoachRecord | None:
+        """The coach a secret opens; None for an unknown, removed or regenerated one."""
+        return self._coaches.by_token(token)

@@ -146,6 +146,23 @@ plan_revisions = Table(
     Column("plan_json", Text, nullable=False),
 )
 
+# Coaches with scoped access: the secret is shown once and only its SHA-256 is kept.
+coaches = Table(
+    "coaches",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("token_sha256", Text, nullable=False, unique=True),
+    Column("created_utc", Text, nullable=False),
+)
+
+coach_athletes = Table(
+    "coach_athletes",
+    metadata,
+    Column("coach", Text, ForeignKey("coaches.name"), primary_key=True),
+    Column("athlete_id", Text, ForeignKey("athletes.athlete_id"), primary_key=True),
+    Index("coach_athletes_by_athlete", "athlete_id"),
+)
+
 # One row (id 1): bumped by every write transaction, read by servers to skip unchanged work.
 store_changes = Table(
     "store_changes",
