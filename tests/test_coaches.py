@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import INJURY
+from test_serve_cache import get
 from walkrun.errors import UnknownAthleteError
 from walkrun.models import AthleteProfile
 from walkrun.plugins import Registry
@@ -26,7 +27,6 @@ from walkrun.serve.http import coach_path, feed_path
 from walkrun.serve.runner import running
 from walkrun.store import Store
 from walkrun.store import tables as t
-from test_serve_cache import get
 
 OpenStore = Callable[[], Store]
 TODAY = INJURY + dt.timedelta(weeks=9)
