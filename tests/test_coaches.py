@@ -107,11 +107,13 @@ def test_a_coach_page_shows_only_that_coachs_athletes_and_feeds(clinic: OpenStor
     with clinic() as store:
         lee = store.add_coach("lee", ["ann", "cy"])
         admin = store.feed_token(Store.COACH_SCOPE)
+        store.add_note("ann", "2026-03-01T09:00:00+00:00", "lee", "Hop test next visit")
         bob_feed = store.feed_token("bob")
     mine = get(served, coach_path(lee))
     assert mine.status == 200
     assert sorted(_cards(mine.body)) == ["ann", "cy"]
     assert b"Runner Bob" not in mine.body and bob_feed.encode() not in mine.body
+    assert b"Hop test next visit (2026-03-01 lee)" in mine.body
     with clinic() as store:
         for athlete_id in ("ann", "cy"):
             assert feed_path(store.feed_token(athlete_id)).encode() in mine.body

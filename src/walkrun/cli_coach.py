@@ -164,6 +164,7 @@ def explain_diff(c: Ctx, athlete_id: str, rev_from: int | None, rev_to: int | No
 CSV_COLUMNS = (
     "athlete", "name", "condition", "weeks_since_injury", "phase", "level", "gate_met", "gate_total",
     "next_session", "compliance_pct", "compliance", "days_since_last_session", "last_pain", "red_flags", "problem",
+    "latest_note",
 )  # fmt: skip
 
 
@@ -206,6 +207,7 @@ def _print_csv(rows: list[RosterRow], problems: list[dict[str, str]]) -> None:
     for r in rows:
         data = r.as_dict()
         data["red_flags"] = "; ".join(r.red_flags)
+        data["latest_note"] = r.latest_note.text if r.latest_note else None
         writer.writerow(["" if data[k] is None else data[k] for k in CSV_COLUMNS])
     for p in problems:
         writer.writerow(
@@ -234,6 +236,21 @@ def _print_roster(today: dt.date, rows: list[RosterRow], problems: list[dict[str
     for p in problems:
         table.add_row(p["athlete"], "", "?", "", "", "", f"[red]{p['problem']}[/]")
     out.print(table)
+    _print_latest_notes(rows)
+
+
+def _print_latest_notes(rows: list[RosterRow]) -> None:
+    """Each athlete's newest note, one short line (the table has no room; --json has the full text)."""
+    from walkrun.notes import short
+
+    noted = [r for r in rows if r.latest_note]
+    if noted:
+        out.print("Latest notes:")
+    for r in noted:
+        assert r.latest_note is not None
+        head = f"  {r.athlete} ({r.latest_note.heading()}): "
+        # One line at the terminal's width (never less than a few words).
+        out.print(head + short(r.latest_note.text, max(24, out.width - len(head) - 1)), markup=False)
 
 
 def _unlisted(c: Ctx, ids: list[str], listed: set[str], today: dt.date) -> list[dict[str, str]]:

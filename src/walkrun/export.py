@@ -8,6 +8,7 @@ from pathlib import Path
 
 from walkrun.athlete import AthletePlan, plan_for
 from walkrun.errors import UsageError
+from walkrun.notes import notes_for
 from walkrun.plan import Plan
 from walkrun.plugins import Registry
 from walkrun.store import Store
@@ -61,8 +62,9 @@ def export_plan(
     effort = effort_facts(store, ap) if any(w.uses_effort for w in writers.values()) else EffortFacts()
     for name, writer in writers.items():
         context = ExportContext(
-            profile=ap.profile, protocol=ap.protocol, history=ap.history, options=opts, effort=effort
-        )
+            profile=ap.profile, protocol=ap.protocol, history=ap.history, options=opts, effort=effort,
+            coach_notes=notes_for(store, athlete_id),
+        )  # fmt: skip
         with registry.calling("writers", name):  # a plugin's crash or wrong return: one line naming it
             key = state_key(name, writer.state_scope(context, out_dir))
             context = context.model_copy(update={"state": _saved_state(store, athlete_id, name, key)})

@@ -6,6 +6,7 @@ import datetime as dt
 import html
 from collections.abc import Iterable
 
+from walkrun.notes import short
 from walkrun.roster import RosterRow
 
 __all__ = ["card", "page"]
@@ -26,6 +27,8 @@ def card(athlete_id: str, name: str, row: RosterRow | None, url: str) -> str:
             ("Last pain", row.last_pain or "none reported"),
         ]
         flags = row.red_flags
+        if row.latest_note is not None:
+            facts.append(("Latest note", f"{short(row.latest_note.text, 140)} ({row.latest_note.heading()})"))
     dl = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts)
     flag_html = (
         "<ul class=flags>" + "".join(f"<li>{e(f)}</li>" for f in flags) + "</ul>"

@@ -34,6 +34,7 @@ from walkrun.store.checkins import CheckIns
 from walkrun.store.coaches import Coaches, CoachRecord
 from walkrun.store.db import BUSY_TIMEOUT_MS, DATABASE_URL_ENV, Database, one_line, open_database
 from walkrun.store.feeds import FeedTokens, WriterState
+from walkrun.store.notes import NoteRow, Notes
 from walkrun.store.revisions import Revisions
 
 __all__ = ["DATABASE_URL_ENV", "DB_NAME", "HOME_ENV", "CoachRecord", "Duplicate", "Store", "default_home"]
@@ -65,6 +66,7 @@ class Store:
         self._tokens = FeedTokens(self.db)
         self._writers = WriterState(self.db)
         self._coaches = Coaches(self.db)
+        self._notes = Notes(self.db)
 
     def close(self) -> None:
         if self._version_conn is not None:
@@ -243,3 +245,15 @@ class Store:
     def coach_for_token(self, token: str) -> CoachRecord | None:
         """The coach a secret opens; None for an unknown, removed or regenerated one."""
         return self._coaches.by_token(token)
+
+    # ---- coach notes ------------------------------------------------------------------------------
+    def add_note(self, athlete_id: str, created_utc: str, author: str, text: str) -> None:
+        self.profile(athlete_id)
+        self._notes.add(athlete_id, created_utc, author, text)
+
+    def notes(self, athlete_id: str | None = None) -> list[NoteRow]:
+        """(athlete, created_utc, author, text), oldest first; every athlete's when none is named."""
+        return self._notes.all(athlete_id)
+
+    def latest_notes(self, athlete_ids: list[str] | None = None) -> dict[str, NoteRow]:
+        return self._notes.latest(athlete_ids)

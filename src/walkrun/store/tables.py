@@ -163,6 +163,19 @@ coach_athletes = Table(
     Index("coach_athletes_by_athlete", "athlete_id"),
 )
 
+# Coach notes: append-only, newest last (seq), one log per athlete.
+coach_notes = Table(
+    "coach_notes",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    _athlete(),
+    Column("created_utc", Text, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Index("coach_notes_by_athlete", "athlete_id", "seq"),
+    sqlite_autoincrement=True,
+)
+
 # One row (id 1): bumped by every write transaction, read by servers to skip unchanged work.
 store_changes = Table(
     "store_changes",
