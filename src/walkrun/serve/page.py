@@ -63,11 +63,11 @@ h1{font-size:1.3rem;margin:0 0 .25rem}
 .sub{color:#555;margin:0 0 1rem}
 main{display:grid;gap:1rem;grid-template-columns:1fr}
 @media (min-width:600px){main{grid-template-columns:repeat(auto-fill,minmax(320px,1fr))}}
-.card{background:#fff;border:1px solid #d8dbe0;border-radius:8px;padding:.9rem}
+.card{background:#fff;border:1px solid #d8dbe0;border-radius:8px;padding:.9rem;min-width:0;overflow-wrap:anywhere}
 .card.alert{border-color:#c62828;border-width:2px}
 h2{font-size:1.1rem;margin:0 0 .5rem}
 .id{color:#666;font-weight:normal}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .75rem;margin:0 0 .6rem}
+dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.2rem .75rem;margin:0 0 .6rem}
 dt{color:#555}
 dd{margin:0}
 .flags{margin:0 0 .6rem;padding:.5rem .5rem .5rem 1.6rem;background:#fdecea;color:#8e1c1c;border-radius:6px;
