@@ -170,6 +170,10 @@ def test_coach_add_list_regenerate_remove(run_cli: Any, home: Path) -> None:
     with Store(home) as store:
         assert store.coach_for_token(added["path"].split("/")[-1]) is None
         assert store.coach_for_token(again["path"].split("/")[-1]) is not None
+    ok("coach", "assign", "sam", "--athletes", "ann,cy")
+    with Store(home) as store:
+        sam = next(r for r in store.coaches() if r.name == "sam")
+        assert sam.athletes == ("ann", "cy")
     ok("coach", "remove", "sam")
     assert [c["coach"] for c in json.loads(ok("coach", "list", "--json").stdout)["coaches"]] == ["Dr Lee"]
 
@@ -184,6 +188,8 @@ def test_coach_commands_refuse_bad_input(run_cli: Any) -> None:
         (("coach", "add", "kim", "--athletes", ","), "at least one athlete"),
         (("coach", "remove", "nobody"), "no coach 'nobody'"),
         (("coach", "regenerate", "nobody"), "no coach 'nobody'"),
+        (("coach", "assign", "nobody", "--athletes", "ann"), "no coach 'nobody'"),
+        (("coach", "assign", "lee", "--athletes", "zed"), "'zed'"),
     ):
         r = run_cli("--today", TODAY.isoformat(), *args)
         assert r.exit_code != 0 and words in r.stderr, (args, r.stderr)

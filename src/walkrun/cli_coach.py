@@ -298,7 +298,10 @@ _JSON = click.option("--json", "as_json", is_flag=True, help="Machine-readable o
 @_JSON
 @click.pass_obj
 def coach_add(c: Ctx, /, name: str, athletes: str, base_url: str | None, as_json: bool) -> None:
-    """Add a coach with a secret URL that shows only these athletes (printed once)."""
+    """Add a coach; prints their secret URL once.
+
+    The URL's page shows only these athletes and their feeds.
+    """
     from walkrun.coaches import check_coach_name, parse_athlete_list
 
     check_coach_name(name)
@@ -334,7 +337,10 @@ def coach_remove(c: Ctx, /, name: str, as_json: bool) -> None:
 @_JSON
 @click.pass_obj
 def coach_regenerate(c: Ctx, /, name: str, base_url: str | None, as_json: bool) -> None:
-    """Give one coach a new secret URL; their old one stops working, nobody else's changes."""
+    """A new secret URL for one coach.
+
+    Their old URL stops working at once; other coaches' URLs and the feeds are unchanged.
+    """
     token = c.store.regenerate_coach(name)
     if token is None:
         fail(f"no coach {name!r} (walkrun coach list)")
@@ -346,11 +352,29 @@ def coach_regenerate(c: Ctx, /, name: str, base_url: str | None, as_json: bool) 
     _show_secret(name, urls, athletes, "New secret URL for coach")
 
 
+@coach.command("assign")
+@click.argument("name")
+@click.option("--athletes", "athletes", required=True, metavar="A,B", help="The athlete ids this coach may now see.")
+@_JSON
+@click.pass_obj
+def coach_assign(c: Ctx, /, name: str, athletes: str, as_json: bool) -> None:
+    """Change which athletes a coach sees (their URL stays)."""
+    from walkrun.coaches import parse_athlete_list
+
+    ids = parse_athlete_list(athletes)
+    if not c.store.set_coach_athletes(name, ids):
+        fail(f"no coach {name!r} (walkrun coach list)")
+    if as_json:
+        emit_json({"coach": name, "athletes": ids})
+        return
+    out.print(f"Coach {name} now sees: {', '.join(ids) or 'no athletes'}.", markup=False)
+
+
 @coach.command("list")
 @_JSON
 @click.pass_obj
 def coach_list(c: Ctx, /, as_json: bool) -> None:
-    """The coaches and the athletes each may see (never their secrets)."""
+    """Coaches and their athletes (never secrets)."""
     records = c.store.coaches() if c.has_store else []
     if as_json:
         emit_json({"coaches": [{"coach": r.name, "athletes": list(r.athletes), "created_utc": r.created_utc}

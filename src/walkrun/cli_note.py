@@ -36,7 +36,7 @@ def note_add(c: Ctx, /, text: str, author: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (full text).")
 @click.pass_obj
 def note_list(c: Ctx, /, as_json: bool) -> None:
-    """Notes, oldest first: the athlete's with --athlete, else every athlete's."""
+    """Notes, oldest first (--athlete: one athlete's)."""
     if c.athlete:
         c.store.profile(c.athlete)  # an unknown athlete is an error, not "no notes"
     notes = notes_for(c.store, c.athlete) if c.has_store else []
