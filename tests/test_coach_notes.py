@@ -15,7 +15,7 @@ import pytest
 from conftest import INJURY
 from walkrun.errors import UnknownAthleteError, UsageError
 from walkrun.models import AthleteProfile
-from walkrun.notes import add_note, latest_notes, notes_for, short
+from walkrun.notes import new_note, short
 from walkrun.store import Store
 
 OpenStore = Callable[[], Store]
@@ -32,21 +32,21 @@ def test_notes_are_an_append_only_log_with_the_latest_per_athlete(open_store: Op
     with open_store() as store:
         for athlete_id in ("ann", "bob", "cy"):
             store.save_profile(_profile(athlete_id))
-        add_note(store, "ann", "first", "Dr Lee", at)
-        add_note(store, "bob", "  only one  ", "sam", at)
-        add_note(store, "ann", "second", "sam", at + dt.timedelta(hours=1))
+        store.add_note(new_note("ann", "first", "Dr Lee", at))
+        store.add_note(new_note("bob", "  only one  ", "sam", at))
+        store.add_note(new_note("ann", "second", "sam", at + dt.timedelta(hours=1)))
     with open_store() as store:
-        assert [(n.text, n.author) for n in notes_for(store, "ann")] == [("first", "Dr Lee"), ("second", "sam")]
-        assert notes_for(store, "ann")[1].created_utc == at + dt.timedelta(hours=1)
-        latest = latest_notes(store)
+        assert [(n.text, n.author) for n in store.notes("ann")] == [("first", "Dr Lee"), ("second", "sam")]
+        assert store.notes("ann")[1].created_utc == at + dt.timedelta(hours=1)
+        latest = store.latest_notes()
         assert {a: n.text for a, n in latest.items()} == {"ann": "second", "bob": "only one"}
-        assert list(latest_notes(store, ["bob", "cy"])) == ["bob"]
+        assert list(store.latest_notes(["bob", "cy"])) == ["bob"]
         with pytest.raises(UnknownAthleteError):
-            add_note(store, "zed", "x", "sam")
+            store.add_note(new_note("zed", "x", "sam"))
         with pytest.raises(UsageError, match="empty"):
-            add_note(store, "ann", "   ", "sam")
+            new_note("ann", "   ", "sam")
         store.delete_athlete("ann")
-        assert [n.athlete for n in notes_for(store)] == ["bob"]
+        assert [n.athlete for n in store.notes()] == ["bob"]
 
 
 def test_short_cuts_at_a_word_and_says_so() -> None:

@@ -21,6 +21,7 @@ from conftest import INJURY
 from test_serve_cache import get
 from walkrun.errors import UnknownAthleteError
 from walkrun.models import AthleteProfile
+from walkrun.notes import new_note
 from walkrun.plugins import Registry
 from walkrun.serve.app import ServeOptions, create_app
 from walkrun.serve.http import coach_path, feed_path
@@ -107,7 +108,7 @@ def test_a_coach_page_shows_only_that_coachs_athletes_and_feeds(clinic: OpenStor
     with clinic() as store:
         lee = store.add_coach("lee", ["ann", "cy"])
         admin = store.feed_token(Store.COACH_SCOPE)
-        store.add_note("ann", "2026-03-01T09:00:00+00:00", "lee", "Hop test next visit")
+        store.add_note(new_note("ann", "Hop test next visit", "lee", dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)))
         bob_feed = store.feed_token("bob")
     mine = get(served, coach_path(lee))
     assert mine.status == 200

@@ -27,6 +27,7 @@ import pytest
 from conftest import INJURY
 from test_serve_cache import get
 from walkrun.models import AthleteProfile, CheckIn
+from walkrun.notes import new_note
 from walkrun.plugins import Registry
 from walkrun.serve.app import ServeOptions, create_app
 from walkrun.serve.http import coach_path
@@ -76,7 +77,7 @@ def coach_page(tmp_path: Path, registry: Registry) -> Iterator[bytes]:
             )
         # Red flags and a long note: the busiest a card gets.
         store.add_checkin("ann", CheckIn(date=TODAY, walk_min=30, pain_during=6, pain_after=6, night_pain=True))
-        store.add_note("ann", "2026-03-01T09:00:00+00:00", "Dr Lee", f"See {UNBROKEN} before the visit")
+        store.add_note(new_note("ann", f"See {UNBROKEN} before the visit", "Dr Lee"))
         path = coach_path(store.feed_token(Store.COACH_SCOPE))
     with running(create_app(ServeOptions(home, today=TODAY, log=io.StringIO()), registry)) as base:
         reply = get(base, path)

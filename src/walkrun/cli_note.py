@@ -7,7 +7,7 @@ from rich import box
 from rich.table import Table
 
 from walkrun.cli import Ctx, cli, emit_json, out
-from walkrun.notes import CoachNote, add_note, default_author, notes_for, short
+from walkrun.notes import CoachNote, default_author, new_note, short
 
 EXPLAIN_NOTES = 3  # the newest few; `walkrun note list` has them all
 
@@ -25,7 +25,8 @@ def note() -> None:
 def note_add(c: Ctx, /, text: str, author: str | None, as_json: bool) -> None:
     """Add a note to the athlete (--athlete ID when the store has several)."""
     athlete_id = c.athlete_id()
-    added = add_note(c.store, athlete_id, text, author if author is not None else default_author())
+    added = new_note(athlete_id, text, author if author is not None else default_author())
+    c.store.add_note(added)
     if as_json:
         emit_json(added.as_dict())
         return
@@ -39,7 +40,7 @@ def note_list(c: Ctx, /, as_json: bool) -> None:
     """Notes, oldest first (--athlete: one athlete's)."""
     if c.athlete:
         c.store.profile(c.athlete)  # an unknown athlete is an error, not "no notes"
-    notes = notes_for(c.store, c.athlete) if c.has_store else []
+    notes = c.store.notes(c.athlete) if c.has_store else []
     if as_json:
         emit_json({"athlete": c.athlete, "notes": [n.as_dict() for n in notes]})
         return

@@ -18,7 +18,6 @@ from walkrun.cli import cli
 from walkrun.cli_core import Ctx, complete_protocol_ids, emit_json, err, out, print_next
 from walkrun.cli_note import print_notes
 from walkrun.evidence import WeekEvidence, weekly_evidence
-from walkrun.notes import notes_for
 from walkrun.views import decision_view, plan_view, protocol_view, status_view
 
 # "(shared/seeds/001_7a7af401252b9963.txt)": a source's file, too long a word for an 80-column table.
@@ -168,7 +167,7 @@ def explain(
                 "phase": ap.plan.phase.value,
                 "level": ap.plan.level,
                 "decisions": [decision_view(d) for d in ap.plan.decisions],
-                "coach_notes": [n.as_dict() for n in notes_for(c.store, athlete_id)],
+                "coach_notes": [n.as_dict() for n in c.store.notes(athlete_id)],
             }
         )
         return
@@ -180,7 +179,7 @@ def explain(
         out.print(f"[bold]{d.date}[/] {d.action}{move} [cyan]{d.rule}[/]{tag}")
         out.print(f"    evidence: {d.evidence}")
         out.print(f"    source:   {d.source}")
-    print_notes(notes_for(c.store, athlete_id))
+    print_notes(c.store.notes(athlete_id))
 
 
 @cli.command()

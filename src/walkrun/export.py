@@ -8,7 +8,6 @@ from pathlib import Path
 
 from walkrun.athlete import AthletePlan, plan_for
 from walkrun.errors import UsageError
-from walkrun.notes import notes_for
 from walkrun.plan import Plan
 from walkrun.plugins import Registry
 from walkrun.store import Store
@@ -60,11 +59,11 @@ def export_plan(
     opts["window_to"] = (today + dt.timedelta(days=max(horizon_days, 1) - 1)).isoformat()
     results = []
     effort = effort_facts(store, ap) if any(w.uses_effort for w in writers.values()) else EffortFacts()
+    notes = store.notes(athlete_id)
     for name, writer in writers.items():
         context = ExportContext(
-            profile=ap.profile, protocol=ap.protocol, history=ap.history, options=opts, effort=effort,
-            coach_notes=notes_for(store, athlete_id),
-        )  # fmt: skip
+            profile=ap.profile, protocol=ap.protocol, history=ap.history, options=opts, effort=effort, coach_notes=notes
+        )
         with registry.calling("writers", name):  # a plugin's crash or wrong return: one line naming it
             key = state_key(name, writer.state_scope(context, out_dir))
             context = context.model_copy(update={"state": _saved_state(store, athlete_id, name, key)})

@@ -1,24 +1,22 @@
 """Per-athlete coach notes: what the coach wants to remember, shown wherever the athlete is looked at.
 
-A note is free text with an author and a UTC time, kept forever in an append-only log. The
-roster, the coach's web page, the physio summary and ``walkrun explain`` show them; the short
-form (``short``) keeps a table row readable while ``--json`` always carries the full text.
+A note is free text with an author and a UTC time, kept forever in an append-only log (the
+store's ``add_note`` / ``notes`` / ``latest_notes``). The roster, the coach's web page, the
+physio summary and ``walkrun explain`` show them; the short form (``short``) keeps a table row
+readable while ``--json`` always carries the full text. This module is the model only, so the
+store and the writer contract can use it without importing anything above them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import getpass
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from walkrun.errors import UsageError
 
-if TYPE_CHECKING:
-    from walkrun.store import Store
-
-__all__ = ["MAX_NOTE_CHARS", "CoachNote", "add_note", "default_author", "latest_notes", "notes_for", "short"]
+__all__ = ["MAX_NOTE_CHARS", "CoachNote", "default_author", "new_note", "short"]
 
 MAX_NOTE_CHARS = 4000  # a paragraph or two; longer belongs in the clinic's records
 SHORT_CHARS = 60
@@ -33,11 +31,6 @@ class CoachNote(BaseModel):
     created_utc: dt.datetime = Field(description="when it was written, UTC")
     author: str
     text: str
-
-    @classmethod
-    def from_row(cls, row: tuple[str, str, str, str]) -> CoachNote:
-        athlete, created, author, text = row
-        return cls(athlete=athlete, created_utc=dt.datetime.fromisoformat(created), author=author, text=text)
 
     def as_dict(self) -> dict[str, str]:
         """As ``--json`` prints it (the same shape as inside the roster's rows)."""
@@ -68,8 +61,8 @@ def default_author() -> str:
         return "coach"
 
 
-def add_note(store: Store, athlete_id: str, text: str, author: str, now: dt.datetime | None = None) -> CoachNote:
-    """Store a note (stripped; empty or oversized text refused) and return it as stored."""
+def new_note(athlete_id: str, text: str, author: str, now: dt.datetime | None = None) -> CoachNote:
+    """A note as it will be stored: text stripped, time in whole UTC seconds; empty or oversized text refused."""
     text, author = text.strip(), " ".join(author.split())
     if not text:
         raise UsageError("the note is empty")
@@ -78,15 +71,4 @@ def add_note(store: Store, athlete_id: str, text: str, author: str, now: dt.date
     if not author:
         raise UsageError("--author is empty")
     when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
-    store.add_note(athlete_id, when.isoformat(), author, text)
     return CoachNote(athlete=athlete_id, created_utc=when, author=author, text=text)
-
-
-def notes_for(store: Store, athlete_id: str | None = None) -> list[CoachNote]:
-    """One athlete's notes (or everyone's), oldest first."""
-    return [CoachNote.from_row(row) for row in store.notes(athlete_id)]
-
-
-def latest_notes(store: Store, athlete_ids: list[str] | None = None) -> dict[str, CoachNote]:
-    """The newest note per athlete, in one query."""
-    return {a: CoachNote.from_row(row) for a, row in store.latest_notes(athlete_ids).items()}

@@ -14,7 +14,7 @@ from walkrun.athlete import AthletePlan, plan_for
 from walkrun.errors import WalkrunError
 from walkrun.history import merge_checkins
 from walkrun.models import AthleteProfile
-from walkrun.notes import CoachNote, latest_notes
+from walkrun.notes import CoachNote
 from walkrun.plan import SessionKind
 from walkrun.plugins import Registry
 from walkrun.store import Store
@@ -188,7 +188,7 @@ def build_roster(
             rows.append(row_for(plan_for(store, registry, athlete_id, today, 7, lookback_days=14)))
         except WalkrunError as exc:
             rows.append(_problem_row(profile, str(exc)))
-    notes = latest_notes(store, [r.athlete for r in rows]) if rows else {}
+    notes = store.latest_notes([r.athlete for r in rows]) if rows else {}
     rows = [r.model_copy(update={"latest_note": notes[r.athlete]}) if r.athlete in notes else r for r in rows]
     return sorted(rows, key=_attention)
 

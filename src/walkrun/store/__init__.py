@@ -26,6 +26,7 @@ from walkrun.activities import Activity
 from walkrun.errors import StoreError, UnknownAthleteError
 from walkrun.ingest_items import ImportCache, ImportItem
 from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult
+from walkrun.notes import CoachNote
 from walkrun.paths import DB_NAME, HOME_ENV, default_home
 from walkrun.store import migrate
 from walkrun.store.activities import SAME_ACTIVITY_S, Activities, Duplicate
@@ -34,7 +35,7 @@ from walkrun.store.checkins import CheckIns
 from walkrun.store.coaches import Coaches, CoachRecord
 from walkrun.store.db import BUSY_TIMEOUT_MS, DATABASE_URL_ENV, Database, one_line, open_database
 from walkrun.store.feeds import FeedTokens, WriterState
-from walkrun.store.notes import NoteRow, Notes
+from walkrun.store.notes import Notes
 from walkrun.store.revisions import Revisions
 
 __all__ = ["DATABASE_URL_ENV", "DB_NAME", "HOME_ENV", "CoachRecord", "Duplicate", "Store", "default_home"]
@@ -247,13 +248,15 @@ class Store:
         return self._coaches.by_token(token)
 
     # ---- coach notes ------------------------------------------------------------------------------
-    def add_note(self, athlete_id: str, created_utc: str, author: str, text: str) -> None:
-        self.profile(athlete_id)
-        self._notes.add(athlete_id, created_utc, author, text)
+    def add_note(self, note: CoachNote) -> None:
+        """Append a note (``walkrun.notes.new_note`` makes one) to its athlete's log."""
+        self.profile(note.athlete)
+        self._notes.add(note)
 
-    def notes(self, athlete_id: str | None = None) -> list[NoteRow]:
-        """(athlete, created_utc, author, text), oldest first; every athlete's when none is named."""
+    def notes(self, athlete_id: str | None = None) -> list[CoachNote]:
+        """One athlete's notes (every athlete's when none is named), oldest first."""
         return self._notes.all(athlete_id)
 
-    def latest_notes(self, athlete_ids: list[str] | None = None) -> dict[str, NoteRow]:
+    def latest_notes(self, athlete_ids: list[str] | None = None) -> dict[str, CoachNote]:
+        """The newest note per athlete, in one query."""
         return self._notes.latest(athlete_ids)
