@@ -23,7 +23,8 @@ from walkrun.serve.http import (
 from walkrun.store import Store
 
 
-def _check_base_url(value: str) -> str:
+def check_base_url(value: str) -> str:
+    """A --base-url fit to prefix feed paths (http or https, a host, no query): without its trailing slash."""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         fail(f"bad --base-url {value!r}: use e.g. http://192.168.1.20:{DEFAULT_PORT}")
@@ -47,7 +48,7 @@ def feed_url(c: Ctx, /, coach: bool, regenerate: bool, base_url: str | None, as_
     Anyone with the URL can read the plan: share it only with the runner or
     coach, and use --regenerate if it leaked.
     """
-    base = _check_base_url(base_url) if base_url else None
+    base = check_base_url(base_url) if base_url else None
     if coach:
         if c.athlete:
             # Printing the coach URL when an athlete's was meant would hand every plan to that athlete.
@@ -157,7 +158,7 @@ def serve(
     for athlete_id in store.athlete_ids():
         click.echo(f"{athlete_id}: {base}{feed_path(store.feed_token(athlete_id))}")
     sys.stdout.flush()
-    options = ServeOptions(c.home, c.plugins_dir, c.today_opt)
+    options = ServeOptions(c.home, c.plugins_dir, c.today_opt, database_url=c.database_url)
     app = create_app(options, c.registry) if workers == 1 else None
     run_server(options, sock, app=app, workers=workers, certfile=certfile, keyfile=keyfile)
     out.print("Stopped serving.")

@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "done": ("walkrun.cli_coach:done", "Mark a planned session done as prescribed (no file)."),
     "revisions": ("walkrun.cli_coach:revisions", "Stored plan revisions and why each was made."),
     "coach": ("walkrun.cli_coach:coach", "Every athlete at a glance: phase, pain, red flags."),
+    "note": ("walkrun.cli_note:note", "Coach notes about an athlete: add, list."),
     "export": ("walkrun.cli_export:export", "Write the plan as calendar, watch workouts, JSON, HTML."),
     "feed-url": ("walkrun.cli_serve:feed_url", "The secret URL of a live calendar feed."),
     "serve": ("walkrun.cli_serve:serve", "Serve live calendar feeds and the coach's page."),
