@@ -25,10 +25,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from walkrun.activities import Activity, Lap, Sample
+from walkrun.activities import Activity, Lap
 from walkrun.classify import MIN_RUN_BLOCK_S, Classification, Motion, Segment, Thresholds, motion_of
 from walkrun.models import Preferences
 from walkrun.plan import Session, Step, StepKind
+from walkrun.sample_columns import SampleColumns, present
 from walkrun.tolerances import Tolerances
 
 # A run block matches a prescribed one when it is within 30 s or 25 %, whichever is
@@ -241,10 +242,12 @@ WalkStretch = Callable[[float, float], float]
 class _SampleWalkStretch:
     """Looks inside a window of samples with classify's own per-sample rules and thresholds."""
 
-    def __init__(self, samples: Sequence[Sample], th: Thresholds) -> None:
-        pts = sorted(samples, key=lambda s: s.t_s)
-        self._t = [s.t_s for s in pts]
-        self._run = [motion_of(s.speed_mps, s.cadence_spm, th) is Motion.RUN for s in pts]
+    def __init__(self, cols: SampleColumns, th: Thresholds) -> None:
+        self._t = cols.time_s  # in time order
+        self._run = [
+            motion_of(v if present(v) else None, c if present(c) else None, th) is Motion.RUN
+            for v, c in zip(cols.speed_mps, cols.cadence_spm, strict=True)
+        ]
 
     def __call__(self, start_s: float, end_s: float) -> float:
         # A sample labels the interval that ends at it, as in classify.
@@ -324,10 +327,12 @@ def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _lap_motion(lap: Lap, samples: Sequence[Sample], th: Thresholds) -> Motion | None:
+def _lap_motion(lap: Lap, cols: SampleColumns, th: Thresholds) -> Motion | None:
     """A lap with no intensity, judged by its average cadence and speed with classify's rules."""
-    speed = _mean([s.speed_mps for s in samples if s.speed_mps is not None])
-    cadence = _mean([s.cadence_spm for s in samples if s.cadence_spm])
+    lo = bisect.bisect_left(cols.time_s, lap.start_s)
+    hi = bisect.bisect_left(cols.time_s, lap.start_s + lap.elapsed_s)
+    speed = _mean([v for v in cols.speed_mps[lo:hi] if present(v)])
+    cadence = _mean([c for c in cols.cadence_spm[lo:hi] if c > 0])
     if speed is None and lap.distance_m is not None:
         seconds = lap.moving_s if lap.moving_s is not None else lap.elapsed_s
         speed = lap.distance_m / seconds if seconds > 0 else None
@@ -374,8 +379,7 @@ def _lap_plan(
         if mapped is not None:
             plan.append((lap, mapped[0], mapped[1], inside))
             continue
-        samples = [s for s in activity.samples if lap.start_s <= s.t_s < end]
-        motion = _lap_motion(lap, samples, th)
+        motion = _lap_motion(lap, activity.columns, th)
         if motion is None:
             return None  # a lap we cannot judge: the segments know more
         kind = _MOTION_KIND[motion]
@@ -400,7 +404,7 @@ def executed_blocks(
     thresholds judge laps that carry no intensity.
     """
     th = Thresholds.from_preferences(prefs or Preferences())
-    walk_stretch = _SampleWalkStretch(activity.samples, th)
+    walk_stretch = _SampleWalkStretch(activity.columns, th)
     plan = _lap_plan(activity, classification, th)
     if plan is None:
         return _blocks_from_spans(_spans(classification.segments), walk_stretch), "segments"
