@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from walkrun.activities import Activity
 from walkrun.models import Preferences
-from walkrun.sample_columns import SampleColumns, present
+from walkrun.sample_columns import SampleColumns
 from walkrun.sport_profile import (
     AMBIGUOUS_SPORTS,
     RUNNING_SPORTS,
@@ -149,10 +149,12 @@ def _raw_intervals(cols: SampleColumns) -> list[Interval]:
         dt = b_t - a_t
         if dt <= 0:
             continue
-        speed: float | None = speeds[i] if present(speeds[i]) else None
+        speed: float | None = speeds[i]
+        if speed != speed:  # NaN: missing
+            speed = None
         a_d, b_d = dists[i - 1], dists[i]
         moved = None
-        if present(a_d) and present(b_d):
+        if a_d == a_d and b_d == b_d:
             rate = max(0.0, b_d - a_d) / dt
             # A device's smoothed speed lags behind a start from standing; when it still
             # says "standing" while the distance advances at walking pace, the distance wins.
@@ -160,7 +162,9 @@ def _raw_intervals(cols: SampleColumns) -> list[Interval]:
                 speed = rate
             moved = (b_d - a_d) / dt >= STOPPED_SPEED_MPS
         # A recorded 0 is kept: a watch that counts no steps while moving is a signal too.
-        cadence = cadences[i] if present(cadences[i]) else None
+        cadence: float | None = cadences[i]
+        if cadence != cadence:
+            cadence = None
         out.append(Interval(start_s=a_t, duration_s=dt, speed_mps=speed, cadence_spm=cadence, moved=moved))
     return out
 
@@ -197,6 +201,24 @@ def _label(iv: Interval, sport: str, th: Thresholds, tally: _Tally) -> Motion:
             tally.vehicle_s += iv.duration_s
             return Motion.STOPPED
     return kind
+
+
+def _labelled(intervals: list[Interval], sport: str, th: Thresholds, tally: _Tally) -> list[Segment]:
+    """Each interval labelled, consecutive ones of one kind joined (one Segment per run, not per sample)."""
+    out: list[Segment] = []
+    kind: Motion | None = None
+    start = duration = 0.0
+    for iv in intervals:
+        label = _label(iv, sport, th, tally)
+        if label is kind:
+            duration += iv.duration_s
+            continue
+        if kind is not None:
+            out.append(Segment(kind=kind, start_s=start, duration_s=duration))
+        kind, start, duration = label, iv.start_s, iv.duration_s
+    if kind is not None:
+        out.append(Segment(kind=kind, start_s=start, duration_s=duration))
+    return out
 
 
 def _merge(segments: list[Segment]) -> list[Segment]:
@@ -303,8 +325,7 @@ def _classify(activity: Activity, prefs: Preferences) -> Classification:
     if not intervals:
         return _from_summary(activity, th, verdict.footing, verdict.reason)
     tally = _Tally()
-    raw = [Segment(kind=_label(iv, sport, th, tally), start_s=iv.start_s, duration_s=iv.duration_s) for iv in intervals]
-    segments, calmed = _smooth(_merge(raw))
+    segments, calmed = _smooth(_labelled(intervals, sport, th, tally))
     if verdict.footing is Footing.RUNS_ONLY:
         segments = _runs_only(segments)
         if not any(s.kind is Motion.RUN for s in segments):
