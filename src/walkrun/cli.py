@@ -63,6 +63,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "done": ("walkrun.cli_coach", "Mark a planned session done as prescribed (no file)."),
     "revisions": ("walkrun.cli_coach", "Stored plan revisions and why each was made."),
     "coach": ("walkrun.cli_coach", "Every athlete at a glance: phase, pain, red flags."),
+    "note": ("walkrun.cli_note", "Coach notes about an athlete: add, list."),
     "export": ("walkrun.cli_export", "Write the plan as calendar, watch workouts, JSON, HTML."),
     "feed-url": ("walkrun.cli_serve", "The secret URL of a live calendar feed."),
     "serve": ("walkrun.cli_serve", "Serve live calendar feeds and the coach's page."),

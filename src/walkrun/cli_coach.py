@@ -1,4 +1,7 @@
-"""Closing the loop: ``sync``, ``done``, ``revisions`` and the coach's ``coach`` roster."""
+"""Closing the loop: ``sync``, ``done``, ``revisions`` and the coach's ``coach`` roster.
+
+``coach add/remove/list/regenerate`` give each coach a secret URL scoped to their athletes.
+"""
 
 from __future__ import annotations
 
@@ -161,19 +164,27 @@ def explain_diff(c: Ctx, athlete_id: str, rev_from: int | None, rev_to: int | No
 CSV_COLUMNS = (
     "athlete", "name", "condition", "weeks_since_injury", "phase", "level", "gate_met", "gate_total",
     "next_session", "compliance_pct", "compliance", "days_since_last_session", "last_pain", "red_flags", "problem",
+    "latest_note",
 )  # fmt: skip
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--csv", "as_csv", is_flag=True, help="One CSV row per athlete (for a spreadsheet).")
-@click.pass_obj
-def coach(c: Ctx, as_json: bool, as_csv: bool) -> None:
+@click.pass_context
+def coach(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
     """Roster of every athlete, who needs attention first: red flags, missed check-ins, then the longest idle.
 
     Compliance is time done against time planned over the last 14 days: green within 20%, yellow 50-79% or
     121-150%, red otherwise, grey for activity with nothing planned.
+
+    The subcommands give coaches their own secret URL that shows only their athletes.
     """
+    if ctx.invoked_subcommand is None:
+        _roster(ctx.obj, as_json, as_csv)
+
+
+def _roster(c: Ctx, as_json: bool, as_csv: bool) -> None:
     today = c.today()
     ids = c.store.athlete_ids() if c.has_store else []
     if not ids and not (as_json or as_csv):
@@ -196,6 +207,7 @@ def _print_csv(rows: list[RosterRow], problems: list[dict[str, str]]) -> None:
     for r in rows:
         data = r.as_dict()
         data["red_flags"] = "; ".join(r.red_flags)
+        data["latest_note"] = r.latest_note.text if r.latest_note else None
         writer.writerow(["" if data[k] is None else data[k] for k in CSV_COLUMNS])
     for p in problems:
         writer.writerow(
@@ -224,6 +236,21 @@ def _print_roster(today: dt.date, rows: list[RosterRow], problems: list[dict[str
     for p in problems:
         table.add_row(p["athlete"], "", "?", "", "", "", f"[red]{p['problem']}[/]")
     out.print(table)
+    _print_latest_notes(rows)
+
+
+def _print_latest_notes(rows: list[RosterRow]) -> None:
+    """Each athlete's newest note, one short line (the table has no room; --json has the full text)."""
+    from walkrun.notes import short
+
+    noted = [r for r in rows if r.latest_note]
+    if noted:
+        out.print("Latest notes:")
+    for r in noted:
+        assert r.latest_note is not None
+        head = f"  {r.athlete} ({r.latest_note.heading()}): "
+        # One line at the terminal's width (never less than a few words).
+        out.print(head + short(r.latest_note.text, max(24, out.width - len(head) - 1)), markup=False)
 
 
 def _unlisted(c: Ctx, ids: list[str], listed: set[str], today: dt.date) -> list[dict[str, str]]:
@@ -241,3 +268,124 @@ def _unlisted(c: Ctx, ids: list[str], listed: set[str], today: dt.date) -> list[
         )
         problems.append({"athlete": athlete_id, "problem": problem})
     return problems
+
+
+# ---- coaches with scoped access ----------------------------------------------------------------
+def _coach_urls(token: str, base_url: str | None) -> dict[str, str | None]:
+    from walkrun.cli_serve import _check_base_url
+    from walkrun.serve.http import coach_path
+
+    path = coach_path(token)
+    return {"path": path, "url": _check_base_url(base_url) + path if base_url else None}
+
+
+def _show_secret(name: str, urls: dict[str, str | None], athletes: list[str], what: str) -> None:
+    out.print(f"{what} {name} ({', '.join(athletes) or 'no athletes yet'}). Their secret page:", markup=False)
+    click.echo(urls["path"])
+    if urls["url"]:
+        click.echo(urls["url"])
+    err.print("Shown once: walkrun keeps only a hash of it. Lost or leaked: walkrun coach regenerate NAME.")
+
+
+_BASE_URL = click.option("--base-url", metavar="URL", help="Where `walkrun serve` is reachable, to print a full URL.")
+_JSON = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+
+
+@coach.command("add")
+@click.argument("name")
+@click.option("--athletes", "athletes", required=True, metavar="A,B", help="The athlete ids this coach may see.")
+@_BASE_URL
+@_JSON
+@click.pass_obj
+def coach_add(c: Ctx, /, name: str, athletes: str, base_url: str | None, as_json: bool) -> None:
+    """Add a coach; prints their secret URL once.
+
+    The URL's page shows only these athletes and their feeds.
+    """
+    from walkrun.coaches import check_coach_name, parse_athlete_list
+
+    check_coach_name(name)
+    ids = parse_athlete_list(athletes)
+    if not ids:
+        fail("--athletes: name at least one athlete id (comma-separated)")
+    if any(r.name == name for r in c.store.coaches()):
+        fail(f"coach {name!r} already exists: `walkrun coach regenerate` for a new URL, or remove it first")
+    urls = _coach_urls(c.store.add_coach(name, ids), base_url)
+    if as_json:
+        emit_json({"coach": name, "athletes": ids, **urls})
+        return
+    _show_secret(name, urls, ids, "Added coach")
+
+
+@coach.command("remove")
+@click.argument("name")
+@_JSON
+@click.pass_obj
+def coach_remove(c: Ctx, /, name: str, as_json: bool) -> None:
+    """Remove a coach: their URL stops working at once."""
+    if not c.store.remove_coach(name):
+        fail(f"no coach {name!r} (walkrun coach list)")
+    if as_json:
+        emit_json({"coach": name, "removed": True})
+        return
+    out.print(f"Removed coach {name}: their URL no longer works.", markup=False)
+
+
+@coach.command("regenerate")
+@click.argument("name")
+@_BASE_URL
+@_JSON
+@click.pass_obj
+def coach_regenerate(c: Ctx, /, name: str, base_url: str | None, as_json: bool) -> None:
+    """A new secret URL for one coach.
+
+    Their old URL stops working at once; other coaches' URLs and the feeds are unchanged.
+    """
+    token = c.store.regenerate_coach(name)
+    if token is None:
+        fail(f"no coach {name!r} (walkrun coach list)")
+    athletes = next((list(r.athletes) for r in c.store.coaches() if r.name == name), [])
+    urls = _coach_urls(token, base_url)
+    if as_json:
+        emit_json({"coach": name, "athletes": athletes, **urls, "regenerated": True})
+        return
+    _show_secret(name, urls, athletes, "New secret URL for coach")
+
+
+@coach.command("assign")
+@click.argument("name")
+@click.option("--athletes", "athletes", required=True, metavar="A,B", help="The athlete ids this coach may now see.")
+@_JSON
+@click.pass_obj
+def coach_assign(c: Ctx, /, name: str, athletes: str, as_json: bool) -> None:
+    """Change which athletes a coach sees (their URL stays)."""
+    from walkrun.coaches import parse_athlete_list
+
+    ids = parse_athlete_list(athletes)
+    if not c.store.set_coach_athletes(name, ids):
+        fail(f"no coach {name!r} (walkrun coach list)")
+    if as_json:
+        emit_json({"coach": name, "athletes": ids})
+        return
+    out.print(f"Coach {name} now sees: {', '.join(ids) or 'no athletes'}.", markup=False)
+
+
+@coach.command("list")
+@_JSON
+@click.pass_obj
+def coach_list(c: Ctx, /, as_json: bool) -> None:
+    """Coaches and their athletes (never secrets)."""
+    records = c.store.coaches() if c.has_store else []
+    if as_json:
+        emit_json({"coaches": [{"coach": r.name, "athletes": list(r.athletes), "created_utc": r.created_utc}
+                               for r in records]})  # fmt: skip
+        return
+    if not records:
+        out.print("No coaches yet: walkrun coach add NAME --athletes ID,ID")
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for col in ("coach", "athletes", "added (UTC)"):
+        table.add_column(col, overflow="fold")
+    for r in records:
+        table.add_row(r.name, ", ".join(r.athletes) or "-", r.created_utc.replace("T", " ").removesuffix("+00:00"))
+    out.print(table)

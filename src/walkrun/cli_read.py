@@ -16,6 +16,7 @@ from rich.table import Table
 from walkrun.athlete import plan_for
 from walkrun.cli import cli
 from walkrun.cli_core import Ctx, complete_protocol_ids, emit_json, err, out, print_next
+from walkrun.cli_note import print_notes
 from walkrun.evidence import WeekEvidence, weekly_evidence
 from walkrun.views import decision_view, plan_view, protocol_view, status_view
 
@@ -166,6 +167,7 @@ def explain(
                 "phase": ap.plan.phase.value,
                 "level": ap.plan.level,
                 "decisions": [decision_view(d) for d in ap.plan.decisions],
+                "coach_notes": [n.as_dict() for n in c.store.notes(athlete_id)],
             }
         )
         return
@@ -177,6 +179,7 @@ def explain(
         out.print(f"[bold]{d.date}[/] {d.action}{move} [cyan]{d.rule}[/]{tag}")
         out.print(f"    evidence: {d.evidence}")
         out.print(f"    source:   {d.source}")
+    print_notes(c.store.notes(athlete_id))
 
 
 @cli.command()

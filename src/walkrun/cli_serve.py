@@ -157,7 +157,7 @@ def serve(
     for athlete_id in store.athlete_ids():
         click.echo(f"{athlete_id}: {base}{feed_path(store.feed_token(athlete_id))}")
     sys.stdout.flush()
-    options = ServeOptions(c.home, c.plugins_dir, c.today_opt)
+    options = ServeOptions(c.home, c.plugins_dir, c.today_opt, database_url=c.database_url)
     app = create_app(options, c.registry) if workers == 1 else None
     run_server(options, sock, app=app, workers=workers, certfile=certfile, keyfile=keyfile)
     out.print("Stopped serving.")

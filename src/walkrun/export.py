@@ -59,9 +59,10 @@ def export_plan(
     opts["window_to"] = (today + dt.timedelta(days=max(horizon_days, 1) - 1)).isoformat()
     results = []
     effort = effort_facts(store, ap) if any(w.uses_effort for w in writers.values()) else EffortFacts()
+    notes = store.notes(athlete_id)
     for name, writer in writers.items():
         context = ExportContext(
-            profile=ap.profile, protocol=ap.protocol, history=ap.history, options=opts, effort=effort
+            profile=ap.profile, protocol=ap.protocol, history=ap.history, options=opts, effort=effort, coach_notes=notes
         )
         with registry.calling("writers", name):  # a plugin's crash or wrong return: one line naming it
             key = state_key(name, writer.state_scope(context, out_dir))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -13,6 +14,7 @@ from walkrun.athlete import AthletePlan, plan_for
 from walkrun.errors import WalkrunError
 from walkrun.history import merge_checkins
 from walkrun.models import AthleteProfile
+from walkrun.notes import CoachNote
 from walkrun.plan import SessionKind
 from walkrun.plugins import Registry
 from walkrun.store import Store
@@ -59,9 +61,10 @@ class RosterRow(BaseModel):
     last_pain: str | None
     red_flags: list[str]
     problem: str | None = Field(None, description="why this athlete could not be planned")
+    latest_note: CoachNote | None = Field(None, description="the coach's newest note about the athlete, in full")
 
     def as_dict(self) -> dict[str, Any]:
-        return self.model_dump()
+        return self.model_dump(mode="json")
 
 
 def red_flags(ap: AthletePlan) -> list[str]:
@@ -171,10 +174,13 @@ def _attention(row: RosterRow) -> tuple[int, int, int, int]:
     return (row.problem is None, -flags, -missed, -(row.days_since_last_session or 0))
 
 
-def build_roster(store: Store, registry: Registry, today: dt.date) -> list[RosterRow]:
-    """One row per athlete, those who need attention first; an athlete who cannot be planned is a row that says why."""
+def build_roster(
+    store: Store, registry: Registry, today: dt.date, athlete_ids: Iterable[str] | None = None
+) -> list[RosterRow]:
+    """One row per athlete (every one, or ``athlete_ids``: a coach's own), those who need attention first;
+    an athlete who cannot be planned is a row that says why."""
     rows = []
-    for athlete_id in store.athlete_ids():
+    for athlete_id in store.athlete_ids() if athlete_ids is None else athlete_ids:
         profile = store.profile(athlete_id)
         if today < profile.injury_date:
             continue
@@ -182,6 +188,8 @@ def build_roster(store: Store, registry: Registry, today: dt.date) -> list[Roste
             rows.append(row_for(plan_for(store, registry, athlete_id, today, 7, lookback_days=14)))
         except WalkrunError as exc:
             rows.append(_problem_row(profile, str(exc)))
+    notes = store.latest_notes([r.athlete for r in rows]) if rows else {}
+    rows = [r.model_copy(update={"latest_note": notes[r.athlete]}) if r.athlete in notes else r for r in rows]
     return sorted(rows, key=_attention)
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from walkrun.errors import PluginError
 from walkrun.history import History
 from walkrun.models import AthleteProfile
+from walkrun.notes import CoachNote
 from walkrun.plan import Plan
 from walkrun.protocol import Protocol
 from walkrun.sources import file_label as file_label  # re-exported: writers' public helpers
@@ -35,6 +36,7 @@ class ExportContext(BaseModel):
     effort: EffortFacts = Field(
         default_factory=EffortFacts, description="heart rate, cadence and pace for watch targets, when known"
     )
+    coach_notes: list[CoachNote] = Field(default_factory=list, description="the coach's notes, oldest first")
 
 
 class WriteResult(BaseModel):

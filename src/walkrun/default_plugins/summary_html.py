@@ -19,6 +19,7 @@ from walkrun.athlete import AthletePlan
 from walkrun.history import merge_checkins
 from walkrun.hookspecs import hookimpl
 from walkrun.models import CONDITION_LABELS, CheckIn
+from walkrun.notes import CoachNote
 from walkrun.plan import Plan, SessionKind
 from walkrun.roster import red_flags
 from walkrun.writers import ExportContext, Writer, atomic_write
@@ -29,6 +30,7 @@ WEEKS_BACK = 4
 DAYS_AHEAD = 14
 MAX_FLAGS = 6  # more would push the page onto a second sheet; the rest are counted
 MAX_EVIDENCE = 150
+MAX_NOTES = 2  # the newest; the rest are counted
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _DONE = {"done", "overdone"}
@@ -151,6 +153,17 @@ def _flags(flags: list[str]) -> str:
     return f'<section class="flags"><h2>Red flags</h2><ul>{items}</ul></section>'
 
 
+def _notes(notes: list[CoachNote]) -> str:
+    """The coach's newest notes, bounded so the page still prints on one sheet."""
+    if not notes:
+        return ""
+    shown = list(reversed(notes[-MAX_NOTES:]))
+    items = "".join(f"<li><strong>{_e(n.heading())}</strong>: {_e(_clip(n.text, 240))}</li>" for n in shown)
+    if len(notes) > len(shown):
+        items += f'<li class="muted">and {len(notes) - len(shown)} older (walkrun note list)</li>'
+    return f'<section class="notes"><h2>Coach notes</h2><ul>{items}</ul></section>'
+
+
 def _gate(plan: Plan) -> str:
     rows = "".join(
         f'<li class="{"met" if c.met else "unmet"}"><span class="mark" aria-hidden="true">'
@@ -233,6 +246,7 @@ h2 { font-size: 10.5pt; margin: 8px 0 3px; padding-bottom: 1px; border-bottom: 1
 .flags h2 { border: 0; margin-top: 4px; }
 .flags ul { margin: 0; padding-left: 1.1em; color: #b0192b; }
 .flags.none p { margin: 0; color: #1b6e35; }
+.notes ul { margin: 0; padding-left: 1.1em; }
 ul.gate { list-style: none; margin: 0; padding: 0; }
 ul.gate li { margin: 1px 0; }
 .ev { font-size: 8.5pt; }
@@ -264,6 +278,7 @@ def render_summary(plan: Plan, context: ExportContext) -> str:
         f"<header><h1>{_e(who)} <span class='muted'>({_e(profile.athlete_id)})</span></h1>"
         f'<p class="asof">Return-to-run summary as of {_day(plan.today)} {plan.today.year}</p></header>'
         f'<div class="top">{_facts(plan, context)}{_flags(flags)}</div>'
+        + _notes(context.coach_notes)
         + _gate(plan)
         + _weeks(weeks_back(plan, context.history.checkins))
         + _ahead(plan)

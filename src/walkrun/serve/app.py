@@ -33,6 +33,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from walkrun.coaches import Access, access_for_token
 from walkrun.export import feed_calendar
 from walkrun.plugins import Registry, get_registry
 from walkrun.roster import build_roster
@@ -78,6 +79,7 @@ class ServeOptions:
     log: TextIO | None = None  # one line per request; stderr when None
     probe_burst: int = 20  # unknown-token misses allowed at once per client
     probe_refill_per_s: float = 0.2  # then one more every 5 s
+    database_url: str | None = None  # a shared PostgreSQL store; else $WALKRUN_DATABASE_URL or home's SQLite
 
 
 def _plain(status: int, body: bytes, **extra: str) -> Response:
@@ -110,7 +112,7 @@ class FeedService:
     def _store(self) -> tuple[Store, ContentKeys]:
         local = self._local
         if local.store is None or local.keys is None:
-            local.store = Store(self.options.home)
+            local.store = Store(self.options.home, self.options.database_url)
             local.keys = ContentKeys(self.code, self.options.today)
         return local.store, local.keys
 
@@ -200,18 +202,20 @@ class FeedService:
     # ---- the coach page ----------------------------------------------------------------------------
     async def _coach(self, request: Request, token: str) -> Response:
         store, _ = self._store()
-        if store.scope_for_token(token) != Store.COACH_SCOPE:
+        # Looked up on every request, never cached: a removed or regenerated secret is dead at once.
+        access = access_for_token(store, token)
+        if access is None:
             return _not_found()
         # One date for the whole roster: the server's local day, which is the
         # coach's when the coach runs it; each feed still uses its athlete's zone.
         today = self.options.today or dt.date.today()
         base = self._base_url(request)
         version = data_version(store)
-        # The page shows every athlete and their tokens, so any commit to the store invalidates it.
+        # The page shows its athletes and their tokens, so any commit to the store invalidates it.
         key = f"{version}:{today}:{base}" if version is not None else None
-        entry = self.cache.get(f"{Store.COACH_SCOPE}:{base}", key) if key else None
+        entry = self.cache.get(f"{access.cache_name}:{base}", key) if key else None
         if entry is None:
-            entry = await run_in_threadpool(self._render_coach, today, base, key)
+            entry = await run_in_threadpool(self._render_coach, access, today, base, key)
         headers = {
             "Content-Type": "text/html; charset=utf-8",
             "Cache-Control": "no-store",
@@ -222,19 +226,20 @@ class FeedService:
         }
         return Response(entry.body, 200, headers)
 
-    def _render_coach(self, today: dt.date, base: str, key: str | None) -> Rendered:
+    def _render_coach(self, access: Access, today: dt.date, base: str, key: str | None) -> Rendered:
         store, _ = self._store()
-        rows = {row.athlete: row for row in build_roster(store, self.registry, today)}
+        ids = access.visible(store.athlete_ids())
+        rows = {row.athlete: row for row in build_roster(store, self.registry, today, ids)}
         cards = []
-        for athlete_id in store.athlete_ids():
+        for athlete_id in ids:
             name = store.profile(athlete_id).name
             url = base + feed_path(store.feed_token(athlete_id))
             cards.append(page.card(athlete_id, name, rows.get(athlete_id), url))
-        body = page.page(today, cards).encode("utf-8")
+        body = page.page(today, cards, coach=access.coach).encode("utf-8")
         entry = Rendered(key or "", body, "", dt.datetime.now(dt.UTC))
         if key is not None:
             # Rendering may have created a token (a commit): the next request re-renders once, then hits.
-            self.cache.put(f"{Store.COACH_SCOPE}:{base}", entry)
+            self.cache.put(f"{access.cache_name}:{base}", entry)
         return entry
 
     def _base_url(self, request: Request) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import sqlite3
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -48,17 +47,19 @@ def today_in(timezone: str) -> dt.date:
 
 
 def data_version(store: Store) -> int | None:
-    """SQLite's own change counter for this connection: moves whenever another connection commits.
+    """The store's change counter (``Store.data_version``): equal readings mean no commit in between.
 
-    Reading it costs a few microseconds, so an unchanged store skips the input
-    scan entirely. Other back ends return None and the inputs are rescanned on
-    every request (correct, only slower).
+    SQLite: ``PRAGMA data_version`` on a connection of the store's own that never writes, so
+    every commit, this process's included, moves it (the pragma ignores only the commits of the
+    connection it is read on). PostgreSQL: the counter every write transaction bumps, one
+    indexed read shared by every server instance. Either costs far less than rescanning an
+    athlete's inputs. None means "cannot tell": the caller rescans (correct, only slower).
+
+    The server's own writes (a feed's SEQUENCE state, its stored validators, a new token for
+    the coach page) move it too; they happen only when something is rendered, so they cost one
+    rescan on the next poll, after which the reading is stable again.
     """
-    conn = getattr(store, "conn", None)
-    if not isinstance(conn, sqlite3.Connection):
-        return None
-    row = conn.execute("PRAGMA data_version").fetchone()
-    return int(row[0]) if row else None
+    return store.data_version()
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import datetime as dt
 import html
 from collections.abc import Iterable
 
+from walkrun.notes import short
 from walkrun.roster import RosterRow
 
 __all__ = ["card", "page"]
@@ -26,6 +27,8 @@ def card(athlete_id: str, name: str, row: RosterRow | None, url: str) -> str:
             ("Last pain", row.last_pain or "none reported"),
         ]
         flags = row.red_flags
+        if row.latest_note is not None:
+            facts.append(("Latest note", f"{short(row.latest_note.text, 140)} ({row.latest_note.heading()})"))
     dl = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts)
     flag_html = (
         "<ul class=flags>" + "".join(f"<li>{e(f)}</li>" for f in flags) + "</ul>"
@@ -60,11 +63,11 @@ h1{font-size:1.3rem;margin:0 0 .25rem}
 .sub{color:#555;margin:0 0 1rem}
 main{display:grid;gap:1rem;grid-template-columns:1fr}
 @media (min-width:600px){main{grid-template-columns:repeat(auto-fill,minmax(320px,1fr))}}
-.card{background:#fff;border:1px solid #d8dbe0;border-radius:8px;padding:.9rem}
+.card{background:#fff;border:1px solid #d8dbe0;border-radius:8px;padding:.9rem;min-width:0;overflow-wrap:anywhere}
 .card.alert{border-color:#c62828;border-width:2px}
 h2{font-size:1.1rem;margin:0 0 .5rem}
 .id{color:#666;font-weight:normal}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .75rem;margin:0 0 .6rem}
+dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.2rem .75rem;margin:0 0 .6rem}
 dt{color:#555}
 dd{margin:0}
 .flags{margin:0 0 .6rem;padding:.5rem .5rem .5rem 1.6rem;background:#fdecea;color:#8e1c1c;border-radius:6px;
@@ -78,18 +81,22 @@ footer{color:#666;font-size:.85rem;margin-top:1rem}
 """
 
 
-def page(today: dt.date, cards: Iterable[str]) -> str:
-    body = "".join(cards) or "<p>No athletes yet (walkrun init).</p>"
+def page(today: dt.date, cards: Iterable[str], *, coach: str | None = None) -> str:
+    """The whole page; ``coach`` names whose athletes these are (None: the clinic's page, everyone)."""
+    empty = "No athletes yet (walkrun init)." if coach is None else "No athletes assigned to you yet."
+    body = "".join(cards) or f"<p>{empty}</p>"
+    title = "walkrun: athletes" if coach is None else f"walkrun: {html.escape(coach)}'s athletes"
+    scope = "every athlete's plan" if coach is None else "your athletes' plans"
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width, initial-scale=1">'
         '<meta name=robots content="noindex, nofollow">'
         '<meta name=referrer content="no-referrer">'
-        "<title>walkrun: athletes</title>"
+        f"<title>{title}</title>"
         f"<style>{_CSS}</style></head><body>"
-        "<h1>walkrun: athletes</h1>"
+        f"<h1>{title}</h1>"
         f"<p class=sub>As of {html.escape(today.isoformat())}. Keep this page's address private: "
-        "it opens every athlete's plan.</p>"
+        f"it opens {scope}.</p>"
         f"<main>{body}</main>"
         "<footer>Subscribe to a feed in Apple Calendar or Thunderbird with its http address; "
         "the calendar then updates itself when the plan changes.</footer>"

@@ -16,6 +16,7 @@ from uvicorn.supervisors import Multiprocess
 
 from walkrun.serve.app import HOME_ENV, PLUGINS_ENV, TODAY_ENV, ServeOptions
 from walkrun.serve.http import format_host, is_loopback
+from walkrun.store.db import DATABASE_URL_ENV
 
 __all__ = ["GenericErrorsProtocol", "bind_socket", "run_server", "running"]
 
@@ -106,6 +107,8 @@ def run_server(
         if workers > 1:
             # Worker processes are spawned afresh and build their app from these.
             os.environ[HOME_ENV] = str(options.home)
+            if options.database_url:
+                os.environ[DATABASE_URL_ENV] = options.database_url  # read by each worker's Store
             for name, value in ((TODAY_ENV, options.today), (PLUGINS_ENV, options.plugins_dir)):
                 os.environ.pop(name, None)
                 if value is not None:

@@ -26,16 +26,19 @@ from walkrun.activities import Activity
 from walkrun.errors import StoreError, UnknownAthleteError
 from walkrun.ingest_items import ImportCache, ImportItem
 from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult
+from walkrun.notes import CoachNote
 from walkrun.paths import DB_NAME, HOME_ENV, default_home
 from walkrun.store import migrate
 from walkrun.store.activities import SAME_ACTIVITY_S, Activities, Duplicate
 from walkrun.store.athletes import Athletes
 from walkrun.store.checkins import CheckIns
+from walkrun.store.coaches import Coaches, CoachRecord
 from walkrun.store.db import BUSY_TIMEOUT_MS, DATABASE_URL_ENV, Database, one_line, open_database
 from walkrun.store.feeds import FeedTokens, WriterState
+from walkrun.store.notes import Notes
 from walkrun.store.revisions import Revisions
 
-__all__ = ["DATABASE_URL_ENV", "DB_NAME", "HOME_ENV", "Duplicate", "Store", "default_home"]
+__all__ = ["DATABASE_URL_ENV", "DB_NAME", "HOME_ENV", "CoachRecord", "Duplicate", "Store", "default_home"]
 
 
 class Store:
@@ -63,6 +66,8 @@ class Store:
         self._revisions = Revisions(self.db)
         self._tokens = FeedTokens(self.db)
         self._writers = WriterState(self.db)
+        self._coaches = Coaches(self.db)
+        self._notes = Notes(self.db)
 
     def close(self) -> None:
         if self._version_conn is not None:
@@ -219,3 +224,39 @@ class Store:
     def scope_for_token(self, token: str) -> str | None:
         """Which athlete id (or the coach scope) a token opens; None for an unknown token."""
         return self._tokens.scope(token)
+
+    # ---- coaches with scoped access ------------------------------------------------------
+    def add_coach(self, name: str, athletes: list[str]) -> str:
+        """A new coach who sees only ``athletes``; returns their secret, which is stored only hashed."""
+        return self._coaches.add(name, athletes)
+
+    def remove_coach(self, name: str) -> bool:
+        return self._coaches.remove(name)
+
+    def regenerate_coach(self, name: str) -> str | None:
+        """A new secret for this coach alone (the old one stops working); None for an unknown coach."""
+        return self._coaches.regenerate(name)
+
+    def set_coach_athletes(self, name: str, athletes: list[str]) -> bool:
+        return self._coaches.set_athletes(name, athletes)
+
+    def coaches(self) -> list[CoachRecord]:
+        return self._coaches.all()
+
+    def coach_for_token(self, token: str) -> CoachRecord | None:
+        """The coach a secret opens; None for an unknown, removed or regenerated one."""
+        return self._coaches.by_token(token)
+
+    # ---- coach notes ------------------------------------------------------------------------------
+    def add_note(self, note: CoachNote) -> None:
+        """Append a note (``walkrun.notes.new_note`` makes one) to its athlete's log."""
+        self.profile(note.athlete)
+        self._notes.add(note)
+
+    def notes(self, athlete_id: str | None = None) -> list[CoachNote]:
+        """One athlete's notes (every athlete's when none is named), oldest first."""
+        return self._notes.all(athlete_id)
+
+    def latest_notes(self, athlete_ids: list[str] | None = None) -> dict[str, CoachNote]:
+        """The newest note per athlete, in one query."""
+        return self._notes.latest(athlete_ids)

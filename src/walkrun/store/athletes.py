@@ -11,6 +11,8 @@ from walkrun.store.db import Database
 
 # Child tables first, so foreign keys hold at every step of a delete.
 _OWNED = (
+    t.coach_notes,
+    t.coach_athletes,
     t.plan_revisions,
     t.writer_state,
     t.clinical_tests,

@@ -17,6 +17,13 @@ class FeedTokens:
 
     def token(self, scope: str, *, regenerate: bool = False) -> str:
         f = t.feed_tokens
+        if not regenerate:
+            # A plain read first: a write transaction moves the store's change counter, and the
+            # server asks for every athlete's token each time it renders the coach page.
+            with self.db.read() as conn:
+                old = conn.execute(select(f.c.token).where(f.c.scope == scope)).scalar()
+            if old is not None:
+                return str(old)
         with self.db.write() as conn:
             old = conn.execute(select(f.c.token).where(f.c.scope == scope)).scalar()
             if old is not None and not regenerate:

@@ -146,6 +146,36 @@ plan_revisions = Table(
     Column("plan_json", Text, nullable=False),
 )
 
+# Coaches with scoped access: the secret is shown once and only its SHA-256 is kept.
+coaches = Table(
+    "coaches",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("token_sha256", Text, nullable=False, unique=True),
+    Column("created_utc", Text, nullable=False),
+)
+
+coach_athletes = Table(
+    "coach_athletes",
+    metadata,
+    Column("coach", Text, ForeignKey("coaches.name"), primary_key=True),
+    Column("athlete_id", Text, ForeignKey("athletes.athlete_id"), primary_key=True),
+    Index("coach_athletes_by_athlete", "athlete_id"),
+)
+
+# Coach notes: append-only, newest last (seq), one log per athlete.
+coach_notes = Table(
+    "coach_notes",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    _athlete(),
+    Column("created_utc", Text, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Index("coach_notes_by_athlete", "athlete_id", "seq"),
+    sqlite_autoincrement=True,
+)
+
 # One row (id 1): bumped by every write transaction, read by servers to skip unchanged work.
 store_changes = Table(
     "store_changes",
