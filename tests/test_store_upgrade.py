@@ -34,7 +34,12 @@ def _dump(store: Store) -> dict[str, Any]:
             "profile": store.profile(a).model_dump(mode="json"),
             "checkins": [c.model_dump(mode="json") for c in store.checkins(a)],
             "clinical": [c.model_dump(mode="json") for c in store.clinical(a)],
-            "activities": [x.model_dump(mode="json") for x in store.activities(a, with_samples=False)],
+            # Samples are stored as columns now; the first release's shape is rebuilt from them.
+            "activities": [
+                x.model_dump(mode="json", exclude={"columns"})
+                | {"samples": [s.model_dump(mode="json") for s in x.samples]}
+                for x in store.activities(a, with_samples=False)
+            ],
             "activity_samples": [[len(x.samples), len(x.laps)] for x in store.activities(a)],
             "revisions": revisions,
             "revision_plans_sha256": [hashlib.sha256(p.encode()).hexdigest() for p in plans],

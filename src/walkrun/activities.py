@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from walkrun.sample_columns import SampleColumns
+
+__all__ = ["Activity", "Lap", "Sample", "SampleColumns", "rpe_from_tenths", "rpe_on_scale"]
 
 RPE_MIN, RPE_MAX = 1.0, 10.0  # Activity.rpe's one scale (Borg CR10-like), whatever the source used
 
@@ -57,7 +62,9 @@ class Activity(BaseModel):
     elapsed_s: float = Field(ge=0)
     moving_s: float | None = Field(None, ge=0)
     distance_m: float | None = Field(None, ge=0)
-    samples: list[Sample] = Field(default_factory=list)
+    columns: SampleColumns = Field(
+        default_factory=SampleColumns.empty, description="the recorded points, one typed array per quantity"
+    )
     laps: list[Lap] = Field(default_factory=list)
     device: str | None = None
     name: str = ""
@@ -68,6 +75,35 @@ class Activity(BaseModel):
     )
     feel: float | None = Field(None, description="Garmin's workout feel, 0-100 as FIT and Garmin give it; never pain")
     warnings: list[str] = Field(default_factory=list, description="what the reader left out or corrected, and why")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _samples_to_columns(cls, data: Any) -> Any:
+        # Stores written before samples travelled as columns hold a JSON list of sample dicts
+        # under "samples"; tests and plugins may still pass Sample objects. Both become columns.
+        if isinstance(data, dict) and "samples" in data:
+            data = dict(data)
+            rows = data.pop("samples") or []
+            if "columns" not in data:
+                data["columns"] = SampleColumns.from_samples(
+                    [r.model_dump() if isinstance(r, Sample) else r for r in rows]
+                )
+        return data
+
+    @property
+    def samples(self) -> list[Sample]:
+        """The points one object each, built on demand: for callers that want rows, not for hot paths."""
+        c = self.columns
+        return [
+            Sample.model_construct(
+                t_s=t,
+                speed_mps=None if v != v else v,
+                cadence_spm=None if k != k else k,
+                heart_rate_bpm=None if h != h else int(h),
+                distance_m=None if d != d else d,
+            )
+            for t, v, k, h, d in zip(c.time_s, c.speed_mps, c.cadence_spm, c.heart_rate_bpm, c.distance_m, strict=True)
+        ]
 
     @field_validator("rpe", mode="before")
     @classmethod

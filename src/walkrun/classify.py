@@ -19,14 +19,14 @@ false walking evidence are the errors that hurt a healing bone:
 from __future__ import annotations
 
 import hashlib
-import itertools
 from dataclasses import dataclass
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from walkrun.activities import Activity, Sample
+from walkrun.activities import Activity
 from walkrun.models import Preferences
+from walkrun.sample_columns import SampleColumns
 from walkrun.sport_profile import (
     AMBIGUOUS_SPORTS,
     RUNNING_SPORTS,
@@ -140,27 +140,32 @@ def motion_of(speed: float | None, cadence: float | None, th: Thresholds) -> Mot
     return Motion.BRISK_WALK if speed >= th.brisk_speed_mps else Motion.SLOW_WALK
 
 
-def _raw_intervals(samples: list[Sample]) -> list[Interval]:
-    """One interval per pair of consecutive samples, described by the later one."""
-    pts = sorted(samples, key=lambda s: s.t_s)
+def _raw_intervals(cols: SampleColumns) -> list[Interval]:
+    """One interval per pair of consecutive samples, described by the later one (columns are in time order)."""
+    times, dists, speeds, cadences = cols.time_s, cols.distance_m, cols.speed_mps, cols.cadence_spm
     out: list[Interval] = []
-    for a, b in itertools.pairwise(pts):
-        dt = b.t_s - a.t_s
+    for i in range(1, len(times)):
+        a_t, b_t = times[i - 1], times[i]
+        dt = b_t - a_t
         if dt <= 0:
             continue
-        speed = b.speed_mps
-        if a.distance_m is not None and b.distance_m is not None:
-            rate = max(0.0, b.distance_m - a.distance_m) / dt
+        speed: float | None = speeds[i]
+        if speed != speed:  # NaN: missing
+            speed = None
+        a_d, b_d = dists[i - 1], dists[i]
+        moved = None
+        if a_d == a_d and b_d == b_d:
+            rate = max(0.0, b_d - a_d) / dt
             # A device's smoothed speed lags behind a start from standing; when it still
             # says "standing" while the distance advances at walking pace, the distance wins.
             if speed is None or (speed < STOPPED_SPEED_MPS <= rate and dt <= SMART_RECORDING_GAP_S):
                 speed = rate
+            moved = (b_d - a_d) / dt >= STOPPED_SPEED_MPS
         # A recorded 0 is kept: a watch that counts no steps while moving is a signal too.
-        cadence = b.cadence_spm
-        moved = None
-        if a.distance_m is not None and b.distance_m is not None:
-            moved = (b.distance_m - a.distance_m) / dt >= STOPPED_SPEED_MPS
-        out.append(Interval(start_s=a.t_s, duration_s=dt, speed_mps=speed, cadence_spm=cadence, moved=moved))
+        cadence: float | None = cadences[i]
+        if cadence != cadence:
+            cadence = None
+        out.append(Interval(start_s=a_t, duration_s=dt, speed_mps=speed, cadence_spm=cadence, moved=moved))
     return out
 
 
@@ -196,6 +201,24 @@ def _label(iv: Interval, sport: str, th: Thresholds, tally: _Tally) -> Motion:
             tally.vehicle_s += iv.duration_s
             return Motion.STOPPED
     return kind
+
+
+def _labelled(intervals: list[Interval], sport: str, th: Thresholds, tally: _Tally) -> list[Segment]:
+    """Each interval labelled, consecutive ones of one kind joined (one Segment per run, not per sample)."""
+    out: list[Segment] = []
+    kind: Motion | None = None
+    start = duration = 0.0
+    for iv in intervals:
+        label = _label(iv, sport, th, tally)
+        if label is kind:
+            duration += iv.duration_s
+            continue
+        if kind is not None:
+            out.append(Segment(kind=kind, start_s=start, duration_s=duration))
+        kind, start, duration = label, iv.start_s, iv.duration_s
+    if kind is not None:
+        out.append(Segment(kind=kind, start_s=start, duration_s=duration))
+    return out
 
 
 def _merge(segments: list[Segment]) -> list[Segment]:
@@ -283,7 +306,7 @@ def classify(activity: Activity, prefs: Preferences) -> Classification:
 def _classify(activity: Activity, prefs: Preferences) -> Classification:
     th = Thresholds.from_preferences(prefs)
     sport = activity.sport.lower()
-    intervals = _raw_intervals(activity.samples) if len(activity.samples) >= 2 else []
+    intervals = _raw_intervals(activity.columns)
     verdict = judge_sport(activity, intervals)
     timer = round(activity.moving_s) if activity.moving_s is not None else None
     if verdict.footing is Footing.NOT_ON_FOOT:
@@ -302,15 +325,14 @@ def _classify(activity: Activity, prefs: Preferences) -> Classification:
     if not intervals:
         return _from_summary(activity, th, verdict.footing, verdict.reason)
     tally = _Tally()
-    raw = [Segment(kind=_label(iv, sport, th, tally), start_s=iv.start_s, duration_s=iv.duration_s) for iv in intervals]
-    segments, calmed = _smooth(_merge(raw))
+    segments, calmed = _smooth(_labelled(intervals, sport, th, tally))
     if verdict.footing is Footing.RUNS_ONLY:
         segments = _runs_only(segments)
         if not any(s.kind is Motion.RUN for s in segments):
             return _unknown_sport(activity, timer, verdict.reason)
     total: dict[Motion, float] = {kind: sum(s.duration_s for s in segments if s.kind is kind) for kind in Motion}
     moving = total[Motion.BRISK_WALK] + total[Motion.SLOW_WALK] + total[Motion.RUN] + tally.vehicle_s
-    has_cadence = any(s.cadence_spm for s in activity.samples)
+    has_cadence = any(c > 0 for c in activity.columns.cadence_spm)
     method = "unknown-sport" if verdict.footing is Footing.RUNS_ONLY else "cadence" if has_cadence else "speed"
     moving_s = round(moving)
     return Classification(
@@ -392,7 +414,8 @@ def _moving_note(moving_s: int, timer: int | None, activity: Activity, stopped_s
         parts.append(f"{stopped_s - tally.long_gap_s:.0f} s standing still (below {STOPPED_SPEED_MPS} m/s)")
     if tally.long_gap_s:
         parts.append(f"{tally.long_gap_s:.0f} s in recording gaps over {MAX_BRIDGED_GAP_S:.0f} s")
-    span = activity.samples[-1].t_s - activity.samples[0].t_s if activity.samples else 0.0
+    times = activity.columns.time_s
+    span = times[-1] - times[0] if times else 0.0
     if timer > span + 1:
         parts.append(f"{timer - span:.0f} s of timer time with no samples recorded")
     why = "; ".join(parts) if parts else "pauses and stops judged from the samples"

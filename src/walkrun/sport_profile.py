@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from walkrun.activities import Activity
 
@@ -70,9 +71,8 @@ class Footing(StrEnum):
     RUNS_ONLY = "runs_only"  # sport unknown, no cadence: only running pace is evidence
 
 
-@dataclass(frozen=True)
-class Interval:
-    """What is known about the time between two consecutive samples."""
+class Interval(NamedTuple):
+    """What is known about the time between two consecutive samples (a tuple: there is one per sample)."""
 
     start_s: float
     duration_s: float

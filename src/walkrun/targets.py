@@ -132,13 +132,13 @@ def effort_from_activities(activities: Iterable[Activity], prefs: Preferences) -
     cadences: list[float] = []
     speeds: list[float] = []
     for act in activities:
-        for s in act.samples:
-            if s.heart_rate_bpm:
-                hrs.append(s.heart_rate_bpm)
-            if s.cadence_spm is not None and s.cadence_spm >= prefs.run_cadence_spm:
-                cadences.append(s.cadence_spm)
-                if s.speed_mps:
-                    speeds.append(s.speed_mps)
+        cols = act.columns
+        hrs.extend(int(h) for h in cols.heart_rate_bpm if h > 0)  # NaN (missing) is not > 0
+        for cadence, speed in zip(cols.cadence_spm, cols.speed_mps, strict=True):
+            if cadence >= prefs.run_cadence_spm:
+                cadences.append(cadence)
+                if speed > 0:
+                    speeds.append(speed)
     peak = max(hrs, default=0)
     return EffortFacts(
         max_hr_bpm=peak if MIN_PEAK_HR_BPM <= peak <= 240 else None,

@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from walkrun.activities import Sample
+from walkrun.sample_columns import SampleColumns
 
 # Smart recording leaves gaps of up to ~15 s that are not pauses (DESIGN 4);
 # anything longer is a pause or lost signal and is not counted as moving.
@@ -345,15 +345,12 @@ def to_samples(
     times: Sequence[float],
     speeds: Sequence[float | None],
     dists: Sequence[float | None],
-) -> list[Sample]:
-    """GPX and TCX points, with their times since the start, speeds and distances, as samples."""
-    return [
-        Sample(
-            t_s=times[i],
-            speed_mps=speeds[i],
-            cadence_spm=p.cadence_spm,
-            heart_rate_bpm=round(p.heart_rate) if p.heart_rate is not None else None,
-            distance_m=dists[i],
-        )
-        for i, p in enumerate(points)
-    ]
+) -> SampleColumns:
+    """GPX and TCX points, with their times since the start, speeds and distances, as sample columns."""
+    return SampleColumns.from_unsorted(
+        time_s=times,
+        speed_mps=speeds,
+        cadence_spm=[p.cadence_spm for p in points],
+        heart_rate_bpm=[round(p.heart_rate) if p.heart_rate is not None else None for p in points],
+        distance_m=dists,
+    )

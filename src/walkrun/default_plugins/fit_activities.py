@@ -15,11 +15,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from walkrun.activities import Activity, Lap, Sample, rpe_from_tenths
+from walkrun.activities import Activity, Lap, SampleColumns, rpe_from_tenths
 from walkrun.default_plugins._trackmath import is_foot_sport, moving_seconds, smoothed_speeds
 from walkrun.default_plugins.fit_decode import MAX_SESSIONS, FitDecoded, FitGroup
 from walkrun.default_plugins.fit_profile import FIT_EPOCH_UNIX, RELATIVE_TIME_LIMIT
-from walkrun.default_plugins.fit_records import RecordColumns
+from walkrun.default_plugins.fit_records import NAN, RecordColumns
 from walkrun.errors import NotAnActivityError, ReadError
 
 __all__ = ["MAX_ACTIVITY_S", "build_activities"]
@@ -266,36 +266,35 @@ def _device(file_id: dict[str, Any]) -> str | None:
     return " ".join(words) or None
 
 
+def _ok(value: float) -> float:
+    """A finite, non-negative column value, else NaN (missing)."""
+    return value if 0 <= value < math.inf else NAN
+
+
+def _ok_or_zero(value: float) -> float:
+    return value if 0 <= value < math.inf else 0.0
+
+
 def _samples(
     columns: RecordColumns, rows: list[int], times: list[int | None], start: float, foot: bool
-) -> list[Sample]:
-    t_s: list[float] = []
-    speeds: list[float | None] = []
-    dists: list[float | None] = []
-    cadences: list[float | None] = []
-    rates: list[int | None] = []
-    for i in rows:
-        moment = times[i]
-        assert moment is not None
-        t_s.append(max(0.0, moment - start))
-        speed = _num(columns.enhanced_speed[i])
-        speeds.append(speed if speed is not None else _num(columns.speed[i]))
-        dists.append(_num(columns.distance[i]))
-        cadence = _num(columns.cadence[i])
-        if cadence is not None:
-            cadence += _num(columns.fractional_cadence[i]) or 0.0
-            # FIT running/walking cadence is strides (one foot) per minute.
-            cadence = 2 * cadence if foot else cadence
-        cadences.append(cadence)
-        rate = _num(columns.heart_rate[i])
-        rates.append(int(rate) if rate is not None else None)
-    if any(s is None for s in speeds) and any(d is not None for d in dists):
-        derived = smoothed_speeds(t_s, dists)
-        speeds = [s if s is not None else d for s, d in zip(speeds, derived, strict=True)]
-    return [
-        Sample(t_s=t, speed_mps=s, cadence_spm=c, heart_rate_bpm=h, distance_m=d)
-        for t, s, c, h, d in zip(t_s, speeds, cadences, rates, dists, strict=True)
-    ]
+) -> SampleColumns:
+    t_s = [max(0.0, moment - start) for i in rows if (moment := times[i]) is not None]
+    if len(t_s) != len(rows):
+        raise ValueError("a record in the session window has no time")
+    enhanced, plain = columns.enhanced_speed, columns.speed
+    speeds = [e if 0 <= (e := enhanced[i]) < math.inf else _ok(plain[i]) for i in rows]
+    dists = [_ok(columns.distance[i]) for i in rows]
+    # FIT running/walking cadence is strides (one foot) per minute.
+    factor = 2.0 if foot else 1.0
+    whole, frac = columns.cadence, columns.fractional_cadence
+    cadences = [(c + _ok_or_zero(frac[i])) * factor if 0 <= (c := whole[i]) < math.inf else NAN for i in rows]
+    rates = [float(int(r)) if 0 <= (r := columns.heart_rate[i]) < math.inf else NAN for i in rows]
+    if any(s != s for s in speeds) and any(d == d for d in dists):
+        derived = smoothed_speeds(t_s, [d if d == d else None for d in dists])
+        speeds = [d if s != s and d is not None else s for s, d in zip(speeds, derived, strict=True)]
+    return SampleColumns.from_unsorted(
+        time_s=t_s, speed_mps=speeds, cadence_spm=cadences, heart_rate_bpm=rates, distance_m=dists
+    )
 
 
 def _activity(
@@ -318,13 +317,13 @@ def _activity(
     elapsed = _num(session.get("total_elapsed_time"))
     if elapsed is None:
         end = clock(session.get("timestamp")) or window.end
-        elapsed = max(0.0, end - start) if end is not None else (samples[-1].t_s if samples else 0.0)
+        elapsed = max(0.0, end - start) if end is not None else (samples.time_s[-1] if len(samples) else 0.0)
     moving = _num(session.get("total_timer_time"))
-    if moving is None and samples:
-        moving = moving_seconds([s.t_s for s in samples], [s.speed_mps for s in samples])
+    if moving is None and len(samples):
+        moving = moving_seconds(samples.time_s, [v if v == v else None for v in samples.speed_mps])
     distance = _num(session.get("total_distance"))
     if distance is None:
-        distance = next((s.distance_m for s in reversed(samples) if s.distance_m is not None), None)
+        distance = next((d for d in reversed(samples.distance_m) if d == d), None)
     rpe = _first_num(session, RPE_FIELDS)
     return Activity(
         source=source,
@@ -337,7 +336,7 @@ def _activity(
         elapsed_s=elapsed,
         moving_s=moving,
         distance_m=distance,
-        samples=samples,
+        columns=samples,
         laps=_laps(window.laps, start, clock),
         device=_device(group.file_id),
         feel=_first_num(session, FEEL_FIELDS),

@@ -294,7 +294,7 @@ def _track_activity(track: GpxTrack, source: str, digest: str, device: str | Non
         elapsed_s=times[-1],
         moving_s=min(times[-1], moving_seconds(times, speeds, frozenset(breaks))),
         distance_m=total,
-        samples=samples,
+        columns=samples,
         device=device,
         name=track.texts.get("name", ""),
         description=track.texts.get("desc") or track.texts.get("cmt") or "",

@@ -300,7 +300,7 @@ def _activity(act: TcxActivity, index: int, source: str, digest: str) -> Activit
         elapsed_s=end_s,
         moving_s=moving,
         distance_m=distance,
-        samples=samples,
+        columns=samples,
         laps=_laps(laps, t0, end_s),
         device=act.texts.get("Creator"),
         description=act.texts.get("Notes", ""),

@@ -50,7 +50,7 @@ def insert_activity(
             return Duplicate(f"same activity as {source}", int(twin_run))
     if blob is None:
         blob = zlib.compress(activity.model_dump_json().encode(), 6)
-    meta = activity.model_copy(update={"samples": [], "laps": []}).model_dump_json()
+    meta = activity.model_dump_json(exclude={"columns", "laps"})
     conn.execute(
         a.insert().values(
             athlete_id=athlete_id,
