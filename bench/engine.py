@@ -25,11 +25,11 @@ BASELINE = "d78e7fb"  # the engine before it was rebuilt (the 690-line replay cl
 CHILD = r"""
 import datetime as dt, json, statistics, sys, tempfile, time
 from pathlib import Path
-from walkrun.history import History, history_from_log
-from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult
-from walkrun.plugins import make_plugin_manager
-from walkrun.progression import build_plan
-from walkrun.roster import build_roster
+from walkrun.domain.history import History, history_from_log
+from walkrun.domain.models import AthleteProfile, CheckIn, ClinicalTestResult
+from walkrun.plugins.manager import make_plugin_manager
+from walkrun.engine.progression import build_plan
+from walkrun.app.roster import build_roster
 from walkrun.store import Store
 
 spec = json.loads(sys.argv[1])

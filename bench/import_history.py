@@ -12,7 +12,7 @@ Each import runs as the real command (``walkrun import``, including the plan
 revision it stores) in a fresh child process, so peak RSS is that import's.
 The history (mostly 30-60-minute walks and walk-runs with 1-second records as
 FIT, some GPX/TCX, some gzipped, some inside a zip) is generated once with
-``walkrun.samplegen``/``walkrun.fit_encode`` and cached in the temp folder.
+``walkrun.app.samplegen``/``walkrun.fit.encode`` and cached in the temp folder.
 
 Run: .venv/bin/python bench/import_history.py [--files 2000] [--strava 500]
 """
@@ -38,8 +38,8 @@ import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from walkrun import samplegen
-from walkrun.fit_encode import Sport, encode_activity
+from walkrun.app import samplegen
+from walkrun.fit.encode import Sport, encode_activity
 
 CACHE = Path(tempfile.gettempdir()) / "walkrun-bench-import"
 VERSION = "v1"
@@ -130,7 +130,7 @@ def _child(spec: dict[str, object]) -> None:
     kind = spec["kind"]
     t = time.perf_counter()
     if kind == "import":
-        from walkrun.cli import main
+        from walkrun.cli.root import main
 
         args = ["--home", str(spec["home"]), "--athlete", "b", "--today", "2026-01-05", "import", "--json"]
         if spec.get("workers"):
@@ -148,7 +148,7 @@ def _child(spec: dict[str, object]) -> None:
     elif kind == "hash":
         summary = {"bytes": _hash_all([Path(str(p)) for p in spec["paths"]])}  # type: ignore[attr-defined]
     else:
-        import walkrun.cli  # noqa: F401  (what every import pays before reading a file)
+        import walkrun.cli.root  # noqa: F401  (what every import pays before reading a file)
 
         summary = {}
     seconds = time.perf_counter() - t
@@ -256,13 +256,13 @@ def main() -> None:
     # The importing process (the one writer); each worker holds one file at a time.
     print(f"{'peak RSS of the importing process':<44} {'MB':>8}")
     for label, m in (
-        ("python + walkrun.cli only (baseline)", bare),
+        ("python + walkrun.cli.root only (baseline)", bare),
         (f"first import, {args.small} files", first_small),
         (f"first import, {args.files} files", first),
         (f"unchanged re-import, {args.files} files", again),
     ):
         print(f"{label:<44} {m['rss_mb']:8.0f}  {m['rss_mb'] / bare['rss_mb']:5.2f} x baseline")
-    row("start-up only (import walkrun.cli)", bare["s"], hash_all["s"], "hash-only")
+    row("start-up only (import walkrun.cli.root)", bare["s"], hash_all["s"], "hash-only")
 
 
 if __name__ == "__main__":

@@ -12,15 +12,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from walkrun import samplegen
-from walkrun.classify import classify
-from walkrun.default_plugins.fit_reader import FitReader
-from walkrun.fit_encode import Sport, encode_activity
-from walkrun.history import history_from_log
-from walkrun.models import AthleteProfile, Preferences
-from walkrun.plugins import make_plugin_manager
-from walkrun.progression import build_plan
-from walkrun.simulate import follow_plan
+from walkrun.app import samplegen
+from walkrun.evidence.classify import classify
+from walkrun.builtin.readers.fit import FitReader
+from walkrun.fit.encode import Sport, encode_activity
+from walkrun.domain.history import history_from_log
+from walkrun.domain.models import AthleteProfile, Preferences
+from walkrun.plugins.manager import make_plugin_manager
+from walkrun.engine.progression import build_plan
+from walkrun.engine.simulate import follow_plan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import xml_read  # a sibling script in bench/, not a package

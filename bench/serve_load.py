@@ -41,9 +41,9 @@ MAX_REQUESTS = 5000  # per scenario and concurrency, whatever the time budget
 
 def build_store(home: Path) -> dict[str, str]:
     """The athlete and the coach token; returns the tokens by scope."""
-    from walkrun.activities import Activity
-    from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult
-    from walkrun.plugins import make_plugin_manager
+    from walkrun.domain.activities import Activity
+    from walkrun.domain.models import AthleteProfile, CheckIn, ClinicalTestResult
+    from walkrun.plugins.manager import make_plugin_manager
     from walkrun.store import Store
 
     registry = make_plugin_manager(load_entrypoints=False, env={})
@@ -76,7 +76,7 @@ def build_store(home: Path) -> dict[str, str]:
 
 def add_checkin(home: Path, n: int) -> None:
     """A check-in for today: the feed must be rebuilt (it may or may not change)."""
-    from walkrun.models import CheckIn
+    from walkrun.domain.models import CheckIn
     from walkrun.store import Store
 
     with Store(home) as store:

@@ -26,11 +26,11 @@ from pathlib import Path
 import defusedxml.ElementTree as DET
 import gpxpy
 
-from walkrun import samplegen
-from walkrun.default_plugins.gpx_reader import GpxReader
-from walkrun.default_plugins.tcx_reader import TcxReader
-from walkrun.errors import ReadError
-from walkrun.xmlsafe import strip_xml_noise, xml_text
+from walkrun.app import samplegen
+from walkrun.builtin.readers.gpx import GpxReader
+from walkrun.builtin.readers.tcx import TcxReader
+from walkrun.domain.errors import ReadError
+from walkrun.ingest.xmlsafe import strip_xml_noise, xml_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = Path(os.environ.get("WALKRUN_SAMPLES", ROOT.parent / "shared" / "samples"))

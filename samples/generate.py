@@ -2,7 +2,7 @@
 
 Writes a Strava-style bulk export (FIT, GPX and TCX walks with activities.csv)
 and a pain diary, byte for byte what `walkrun demo` imports. The generator
-lives in the package (walkrun.samplegen) so the demo works from an installed
+lives in the package (walkrun.app.samplegen) so the demo works from an installed
 wheel too; a test checks these committed files match it.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from walkrun import samplegen
+from walkrun.app import samplegen
 
 HERE = Path(__file__).resolve().parent
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from walkrun.history import History
-from walkrun.models import AthleteProfile
-from walkrun.plugins import Registry, make_plugin_manager
-from walkrun.protocol import Protocol
+from walkrun.domain.history import History
+from walkrun.domain.models import AthleteProfile
+from walkrun.plugins.manager import Registry, make_plugin_manager
+from walkrun.domain.protocol import Protocol
 
 # Real device files: $WALKRUN_SAMPLES, else ../shared/samples next to the repository.
 SAMPLES_ENV = "WALKRUN_SAMPLES"
@@ -58,7 +58,7 @@ def home(tmp_path: Path) -> Path:
 @pytest.fixture
 def run_cli(home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
     """Invoke the real entry point (with its one-line error handling) in a temp home."""
-    from walkrun.cli import main
+    from walkrun.cli.root import main
 
     def invoke(*args: str, use_home: bool = True) -> CliResult:
         capsys.readouterr()
@@ -136,8 +136,8 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def femoral_runner() -> tuple[AthleteProfile, Protocol, History]:
     """A femoral-neck runner who followed the plan from full weight-bearing to 2026-04-20 (simulated once)."""
-    from walkrun.history import history_from_log
-    from walkrun.simulate import follow_plan
+    from walkrun.domain.history import history_from_log
+    from walkrun.engine.simulate import follow_plan
 
     protocol = make_plugin_manager(load_entrypoints=False, env={}).protocol("femoral-neck-bsi")
     profile = AthleteProfile(

@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from walkrun import fit_encode as fe
-from walkrun.activities import Activity, Lap, Sample
-from walkrun.adherence import (
+from walkrun.fit import encode as fe
+from walkrun.domain.activities import Activity, Lap, Sample
+from walkrun.evidence.adherence import (
     UNPLANNED_LIMIT_S,
     Adherence,
     Block,
@@ -29,10 +29,10 @@ from walkrun.adherence import (
     executed_blocks,
     prescribed_blocks,
 )
-from walkrun.classify import classify
-from walkrun.default_plugins.fit_reader import FitReader
-from walkrun.models import AthleteProfile, Preferences
-from walkrun.plan import RUN_KINDS, WALK_KINDS, Phase, Session, SessionKind, Step, StepKind
+from walkrun.evidence.classify import classify
+from walkrun.builtin.readers.fit import FitReader
+from walkrun.domain.models import AthleteProfile, Preferences
+from walkrun.domain.plan import RUN_KINDS, WALK_KINDS, Phase, Session, SessionKind, Step, StepKind
 
 START = dt.datetime(2026, 5, 4, 7, 0, tzinfo=dt.UTC)
 PREFS = Preferences()
@@ -510,10 +510,10 @@ def test_compare_is_deterministic() -> None:
 
 @pytest.fixture(scope="module")
 def engine_sessions() -> list[Session]:
-    from walkrun.history import history_from_log
-    from walkrun.plugins import make_plugin_manager
-    from walkrun.progression import build_plan
-    from walkrun.simulate import follow_plan
+    from walkrun.domain.history import history_from_log
+    from walkrun.plugins.manager import make_plugin_manager
+    from walkrun.engine.progression import build_plan
+    from walkrun.engine.simulate import follow_plan
 
     injury = dt.date(2026, 1, 5)
     fwb = injury + dt.timedelta(weeks=8)

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from walkrun.activities import Activity, Sample
-from walkrun.classify import Motion, Thresholds, classify, motion_of
-from walkrun.models import Preferences
-from walkrun.plugins import make_plugin_manager
+from walkrun.domain.activities import Activity, Sample
+from walkrun.evidence.classify import Motion, Thresholds, classify, motion_of
+from walkrun.domain.models import Preferences
+from walkrun.plugins.manager import make_plugin_manager
 
 SHARED_SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 T0 = dt.datetime(2026, 3, 2, 7, tzinfo=dt.UTC)

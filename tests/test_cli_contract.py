@@ -192,7 +192,7 @@ def test_protocols_json(run_cli):
 def test_plugins_json_lists_builtins(run_cli):
     data = json.loads(run_cli("plugins", "--json").stdout)
     names = {p["name"] for p in data["plugins"]}
-    assert "walkrun.default_plugins.protocols" in names
+    assert "walkrun.builtin.protocols" in names
 
 
 def test_errors_are_one_line(run_cli):

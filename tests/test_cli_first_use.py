@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from click.shell_completion import BashComplete
 
-from walkrun.cli import cli
-from walkrun.fit_encode import Sport, encode_activity
-from walkrun.models import AthleteProfile
+from walkrun.cli.root import cli
+from walkrun.fit.encode import Sport, encode_activity
+from walkrun.domain.models import AthleteProfile
 from walkrun.store import Store
 
 Run = Callable[..., Any]

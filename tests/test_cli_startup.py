@@ -13,19 +13,19 @@ from pathlib import Path
 import click
 import pytest
 
-from walkrun.cli import cli
-from walkrun.cli_group import LazyCommand
-from walkrun.default_plugins.commands import COMMANDS
+from walkrun.cli.root import cli
+from walkrun.cli.group import LazyCommand
+from walkrun.builtin.commands import COMMANDS
 
-HEAVY = ("pydantic", "walkrun.models", "walkrun.store", "walkrun.progression", "fitparse", "icalendar")
+HEAVY = ("pydantic", "walkrun.domain.models", "walkrun.store", "walkrun.engine.progression", "fitparse", "icalendar")
 COMMAND_MODULES = tuple({target.split(":")[0] for target, _ in COMMANDS.values()})
-FORMATS = ("fitparse", "gpxpy", "icalendar", "walkrun.default_plugins.fit_reader", "walkrun.default_plugins.ics_writer")
+FORMATS = ("fitparse", "gpxpy", "icalendar", "walkrun.builtin.readers.fit", "walkrun.builtin.writers.ics")
 
 
 def loaded_after(args: list[str], home: Path, watch: tuple[str, ...]) -> list[str]:
     code = (
         "import json, sys\n"
-        "from walkrun.cli import main\n"
+        "from walkrun.cli.root import main\n"
         f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
         f"print(json.dumps(sorted(m for m in {watch!r} if m in sys.modules)))\n"
     )
@@ -45,9 +45,9 @@ def test_version_does_not_even_load_the_plugin_manager(tmp_path: Path) -> None:
 
 def test_help_lists_every_builtin_command_through_the_hook(tmp_path: Path) -> None:
     # --help calls register_commands (pluggy is loaded) but imports no command module.
-    assert loaded_after(["--help"], tmp_path, ("pluggy", "walkrun.default_plugins.commands")) == [
+    assert loaded_after(["--help"], tmp_path, ("pluggy", "walkrun.builtin.commands")) == [
         "pluggy",
-        "walkrun.default_plugins.commands",
+        "walkrun.builtin.commands",
     ]
 
 
@@ -83,15 +83,15 @@ def test_command_modules_do_not_import_the_root_group() -> None:
         }
         if path.name == "cli.py":
             assert not {m for m in imported if m.startswith("walkrun.cli_") and m not in (
-                "walkrun.cli_core", "walkrun.cli_group")}, path.name  # fmt: skip
+                "walkrun.cli.core", "walkrun.cli.group")}, path.name  # fmt: skip
         else:
-            assert "walkrun.cli" not in imported, path.name
+            assert "walkrun.cli.root" not in imported, path.name
 
 
 def test_builtin_commands_come_through_the_register_commands_hook(run_cli) -> None:  # type: ignore[no-untyped-def]
     r = run_cli("plugins", "--json")
     assert r.exit_code == 0, r.stderr
     listed = {p["name"]: p for p in json.loads(r.stdout)["plugins"]}
-    builtin = listed["walkrun.default_plugins.commands"]
+    builtin = listed["walkrun.builtin.commands"]
     assert builtin["origin"] == "builtin" and builtin["hooks"] == ["register_commands"]
     assert sorted(builtin["commands"]) == sorted(COMMANDS)

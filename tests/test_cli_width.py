@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from test_cli_first_use import walk_fit
-from walkrun import cli_core
+from walkrun.cli import core as cli_core
 
 TODAY = "2026-04-20"
 COMMANDS = [("status",), ("plan", "--weeks", "2"), ("activities",), ("coach",)]

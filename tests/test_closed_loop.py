@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from icalendar import Calendar
 
-from walkrun.fit_encode import Sport, encode_activity
+from walkrun.fit.encode import Sport, encode_activity
 
 INJURY = dt.date(2026, 1, 5)
 FWB = dt.date(2026, 3, 2)
@@ -138,8 +138,8 @@ def test_clean_progression_advances_through_sync(runner: Runner) -> None:
 
 
 def test_pain_drops_back_and_the_feed_updates_in_place(runner: Runner) -> None:
-    from walkrun.export import feed_calendar
-    from walkrun.plugins import get_registry
+    from walkrun.app.export import feed_calendar
+    from walkrun.plugins.manager import get_registry
     from walkrun.store import Store
 
     mid = TESTS_ON + dt.timedelta(days=17)

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from conftest import INJURY
-from walkrun.errors import UnknownAthleteError, UsageError
-from walkrun.models import AthleteProfile
-from walkrun.notes import new_note, short
+from walkrun.domain.errors import UnknownAthleteError, UsageError
+from walkrun.domain.models import AthleteProfile
+from walkrun.domain.notes import new_note, short
 from walkrun.store import Store
 
 OpenStore = Callable[[], Store]

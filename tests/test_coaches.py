@@ -19,10 +19,10 @@ from sqlalchemy import select
 
 from conftest import INJURY
 from test_serve_cache import get
-from walkrun.errors import UnknownAthleteError
-from walkrun.models import AthleteProfile
-from walkrun.notes import new_note
-from walkrun.plugins import Registry
+from walkrun.domain.errors import UnknownAthleteError
+from walkrun.domain.models import AthleteProfile
+from walkrun.domain.notes import new_note
+from walkrun.plugins.manager import Registry
 from walkrun.serve.app import ServeOptions, create_app
 from walkrun.serve.http import coach_path, feed_path
 from walkrun.serve.runner import running

@@ -21,12 +21,12 @@ from typing import Any
 import pytest
 from icalendar import Calendar
 
-import walkrun.cli_serve  # also registers feed-url and serve on the root group
+import walkrun.builtin.commands.serve  # also registers feed-url and serve on the root group
 import walkrun.serve.app
 from conftest import INJURY
-from walkrun.athlete import plan_for
-from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult
-from walkrun.plugins import Registry
+from walkrun.app.athlete import plan_for
+from walkrun.domain.models import AthleteProfile, CheckIn, ClinicalTestResult
+from walkrun.plugins.manager import Registry
 from walkrun.serve import http as feeds
 from walkrun.serve.app import ServeOptions, create_app
 from walkrun.serve.http import etag_matches, is_loopback
@@ -574,7 +574,7 @@ def test_serve_prints_the_urls_and_stops_cleanly(run_cli: Callable[..., Any], mo
         seen["kwargs"] = kwargs
         sock.close()
 
-    monkeypatch.setattr(walkrun.cli_serve, "run_server", fake_run_server)
+    monkeypatch.setattr(walkrun.builtin.commands.serve, "run_server", fake_run_server)
     r = run_cli("serve", "--port", "0")
     assert r.exit_code == 0, r.stderr
     base = f"http://127.0.0.1:{seen['port']}"

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from walkrun.activities import Activity
-from walkrun.default_plugins.fit_crc import crc16, crc16_reference
-from walkrun.default_plugins.fit_decode import MAX_PARTS, MAX_SESSIONS, decode_fit
-from walkrun.default_plugins.fit_reader import FitReader
-from walkrun.errors import ReadError
+from walkrun.domain.activities import Activity
+from walkrun.fit.crc import crc16, crc16_reference
+from walkrun.fit.decode import MAX_PARTS, MAX_SESSIONS, decode_fit
+from walkrun.builtin.readers.fit import FitReader
+from walkrun.domain.errors import ReadError
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "fit"
 T0 = 1_100_000_000  # FIT seconds: 2024-11-08
@@ -270,6 +270,6 @@ def test_fuzzed_samples_raise_only_read_errors(name: str) -> None:
 
 
 def test_the_reader_runs_without_fitparse() -> None:
-    code = "import sys, walkrun.default_plugins.fit_reader; print(sorted(m for m in sys.modules if 'fitparse' in m))"
+    code = "import sys, walkrun.builtin.readers.fit; print(sorted(m for m in sys.modules if 'fitparse' in m))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from walkrun.default_plugins.fit_decode import FitGroup, decode_fit
+from walkrun.fit.decode import FitGroup, decode_fit
 
 fitparse = pytest.importorskip("fitparse")
 fitparse_records = pytest.importorskip("fitparse.records")

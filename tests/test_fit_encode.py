@@ -13,7 +13,7 @@ import pytest
 from garmin_fit_sdk import Decoder, Profile, Stream
 
 from conftest import SHARED_SAMPLES
-from walkrun import fit_encode as fe
+from walkrun.fit import encode as fe
 
 START = dt.datetime(2026, 3, 3, 7, 0, tzinfo=dt.UTC)
 

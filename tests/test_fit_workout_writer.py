@@ -13,21 +13,21 @@ import pytest
 from garmin_fit_sdk import Decoder, Profile, Stream
 
 from conftest import INJURY, SHARED_SAMPLES
-from walkrun.default_plugins import fit_workout_writer
-from walkrun.default_plugins.fit_workout_writer import (
+from walkrun.builtin.writers import fit_workouts as fit_workout_writer
+from walkrun.builtin.writers.fit_workouts import (
     SCHEDULE_FILE,
     FitWorkoutWriter,
     distinct_workouts,
     encode_workout,
 )
-from walkrun.errors import UsageError
-from walkrun.history import history_from_log
-from walkrun.models import AthleteProfile
-from walkrun.plan import Plan, Session, SessionKind, Step, StepKind
-from walkrun.plugins import BUILTIN_PLUGINS, Registry, make_plugin_manager
-from walkrun.progression import build_plan
-from walkrun.simulate import follow_plan
-from walkrun.writers import ExportContext
+from walkrun.domain.errors import UsageError
+from walkrun.domain.history import history_from_log
+from walkrun.domain.models import AthleteProfile
+from walkrun.domain.plan import Plan, Session, SessionKind, Step, StepKind
+from walkrun.plugins.manager import BUILTIN_PLUGINS, Registry, make_plugin_manager
+from walkrun.engine.progression import build_plan
+from walkrun.engine.simulate import follow_plan
+from walkrun.plugins.writers import ExportContext
 
 TODAY = dt.date(2026, 4, 20)
 FIT_SAMPLES = SHARED_SAMPLES / "fit"

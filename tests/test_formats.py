@@ -10,15 +10,17 @@ from typing import ClassVar
 
 import pytest
 
-from walkrun.activities import Activity
-from walkrun.default_plugins import fit_reader, gpx_reader, tcx_reader
-from walkrun.default_plugins.fit_reader import FitReader
-from walkrun.default_plugins.gpx_reader import GpxReader
-from walkrun.default_plugins.tcx_reader import TcxReader
-from walkrun.errors import ReadError
-from walkrun.formats import SNIFF_BYTES, decompress, pick_reader
-from walkrun.plugins import BUILTIN_PLUGINS, make_plugin_manager
-from walkrun.readers import Reader
+from walkrun.domain.activities import Activity
+from walkrun.builtin.readers import fit as fit_reader
+from walkrun.builtin.readers import gpx as gpx_reader
+from walkrun.builtin.readers import tcx as tcx_reader
+from walkrun.builtin.readers.fit import FitReader
+from walkrun.builtin.readers.gpx import GpxReader
+from walkrun.builtin.readers.tcx import TcxReader
+from walkrun.domain.errors import ReadError
+from walkrun.ingest.formats import SNIFF_BYTES, decompress, pick_reader
+from walkrun.plugins.manager import BUILTIN_PLUGINS, make_plugin_manager
+from walkrun.plugins.readers import Reader
 
 SHARED_SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 LIMIT = 64 * 1024 * 1024

@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from walkrun.activities import Activity
-from walkrun.classify import classify
-from walkrun.default_plugins.gpx_reader import GpxReader
-from walkrun.default_plugins.tcx_reader import TcxReader
-from walkrun.errors import NotAnActivityError, ReadError
-from walkrun.models import Preferences
+from walkrun.domain.activities import Activity
+from walkrun.evidence.classify import classify
+from walkrun.builtin.readers.gpx import GpxReader
+from walkrun.builtin.readers.tcx import TcxReader
+from walkrun.domain.errors import NotAnActivityError, ReadError
+from walkrun.domain.models import Preferences
 
 T0 = dt.datetime(2026, 3, 2, 7, 0, 0, tzinfo=dt.UTC)
 DEG_PER_M = 1 / 111_195.0  # degrees of latitude per metre on walkrun's Earth radius
@@ -301,7 +301,8 @@ def test_damaged_documents_never_raise_anything_else(edits: list[tuple[int, byte
 
 def test_a_file_with_millions_of_points_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     # The real bound is a million points; a smaller one here keeps the test fast.
-    from walkrun.default_plugins import gpx_reader, tcx_reader
+    from walkrun.builtin.readers import gpx as gpx_reader
+    from walkrun.builtin.readers import tcx as tcx_reader
 
     monkeypatch.setattr(gpx_reader, "MAX_POINTS", 100)
     monkeypatch.setattr(tcx_reader, "MAX_POINTS", 100)

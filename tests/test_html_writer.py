@@ -15,16 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from walkrun.default_plugins import html_writer
-from walkrun.default_plugins.html_writer import HtmlWriter, ratio_points, render_html, weekly_totals
-from walkrun.errors import UsageError
-from walkrun.history import history_from_log
-from walkrun.models import AthleteProfile
-from walkrun.plan import Plan
-from walkrun.plugins import make_plugin_manager
-from walkrun.progression import build_plan
-from walkrun.simulate import follow_plan
-from walkrun.writers import ExportContext
+from walkrun.builtin.writers import html_page as html_writer
+from walkrun.builtin.writers.html_page import HtmlWriter, ratio_points, render_html, weekly_totals
+from walkrun.domain.errors import UsageError
+from walkrun.domain.history import history_from_log
+from walkrun.domain.models import AthleteProfile
+from walkrun.domain.plan import Plan
+from walkrun.plugins.manager import make_plugin_manager
+from walkrun.engine.progression import build_plan
+from walkrun.engine.simulate import follow_plan
+from walkrun.plugins.writers import ExportContext
 
 INJURY = dt.date(2026, 1, 5)
 EVIL_NAME = "<script>alert(1)</script> & Co"

@@ -19,17 +19,17 @@ from ical.calendar import Calendar as StrictCalendar
 from ical.calendar_stream import IcsCalendarStream
 from ical.timezone import IcsTimezoneInfo
 
-from walkrun import plugins
-from walkrun.default_plugins import ics_writer
-from walkrun.default_plugins.ics_writer import IcsWriter, build_vtimezone, event_uid, render_calendar
-from walkrun.errors import UsageError
-from walkrun.history import History, history_from_log
-from walkrun.models import AthleteProfile, CheckIn
-from walkrun.plan import Plan, SessionKind
-from walkrun.progression import build_plan
-from walkrun.protocol import Protocol
-from walkrun.simulate import follow_plan
-from walkrun.writers import ExportContext, WriteResult
+from walkrun.plugins import manager as plugins
+from walkrun.builtin.writers import ics as ics_writer
+from walkrun.builtin.writers.ics import IcsWriter, build_vtimezone, event_uid, render_calendar
+from walkrun.domain.errors import UsageError
+from walkrun.domain.history import History, history_from_log
+from walkrun.domain.models import AthleteProfile, CheckIn
+from walkrun.domain.plan import Plan, SessionKind
+from walkrun.engine.progression import build_plan
+from walkrun.domain.protocol import Protocol
+from walkrun.engine.simulate import follow_plan
+from walkrun.plugins.writers import ExportContext, WriteResult
 
 FWB = dt.date(2026, 3, 2)
 TESTS_ON = dt.date(2026, 3, 31)
@@ -487,7 +487,7 @@ def test_writer_writes_one_file_and_returns_state(athlete, femoral, tmp_path: Pa
 
 
 def test_registered_through_the_plugin_hook():
-    if "walkrun.default_plugins.ics_writer" in plugins.BUILTIN_PLUGINS:
+    if "walkrun.builtin.writers.ics" in plugins.BUILTIN_PLUGINS:
         registry = plugins.make_plugin_manager(load_entrypoints=False, env={})
     else:
         registry = plugins.make_plugin_manager(load_entrypoints=False, env={}, extra=[ics_writer])

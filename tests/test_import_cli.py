@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from conftest import SHARED_SAMPLES
-from walkrun import samplegen
-from walkrun.activities import Activity, Sample
-from walkrun.classify import Motion, classify
-from walkrun.errors import UsageError
-from walkrun.evidence import pain_from_text, read_pain_diary
-from walkrun.models import Preferences
+from walkrun.app import samplegen
+from walkrun.domain.activities import Activity, Sample
+from walkrun.evidence.classify import Motion, classify
+from walkrun.domain.errors import UsageError
+from walkrun.evidence.sessions import pain_from_text, read_pain_diary
+from walkrun.domain.models import Preferences
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 ARCHIVE = SAMPLES / samplegen.ARCHIVE_NAME

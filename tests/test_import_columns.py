@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from walkrun import athlete
-from walkrun.default_plugins.fit_reader import FitReader
-from walkrun.fit_encode import Sport, encode_activity
-from walkrun.ingest import iter_import
-from walkrun.ingest_run import import_paths
-from walkrun.models import AthleteProfile, Preferences
-from walkrun.readers import Reader
+from walkrun.app import athlete
+from walkrun.builtin.readers.fit import FitReader
+from walkrun.fit.encode import Sport, encode_activity
+from walkrun.ingest.pipeline import iter_import
+from walkrun.app.importing import import_paths
+from walkrun.domain.models import AthleteProfile, Preferences
+from walkrun.plugins.readers import Reader
 from walkrun.store import Store
 
 READERS: dict[str, type[Reader]] = {"fit": FitReader}

@@ -22,10 +22,10 @@ from typing import Any
 
 import pytest
 
-from walkrun.fit_encode import Sport, encode_activity
-from walkrun.ingest import ImportItem, iter_import
-from walkrun.plugins import make_plugin_manager
-from walkrun.strava_csv import read_strava_csv
+from walkrun.fit.encode import Sport, encode_activity
+from walkrun.ingest.pipeline import ImportItem, iter_import
+from walkrun.plugins.manager import make_plugin_manager
+from walkrun.ingest.strava_csv import read_strava_csv
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs, symlinks and byte names are POSIX")
 

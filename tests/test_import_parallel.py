@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
-from walkrun.activities import Activity
-from walkrun.default_plugins.fit_reader import FitReader
-from walkrun.fit_encode import Sport, encode_activity
-from walkrun.ingest import ImportItem, ProgressEvent, iter_import
-from walkrun.ingest_decode import CRASHED
-from walkrun.ingest_run import import_paths
-from walkrun.models import AthleteProfile, Preferences
-from walkrun.readers import Reader
+from walkrun.domain.activities import Activity
+from walkrun.builtin.readers.fit import FitReader
+from walkrun.fit.encode import Sport, encode_activity
+from walkrun.ingest.pipeline import ImportItem, ProgressEvent, iter_import
+from walkrun.ingest.decode import CRASHED
+from walkrun.app.importing import import_paths
+from walkrun.domain.models import AthleteProfile, Preferences
+from walkrun.plugins.readers import Reader
 from walkrun.store import Store
 
 

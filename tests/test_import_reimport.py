@@ -14,13 +14,13 @@ from typing import Any, ClassVar
 
 import pytest
 
-from walkrun.activities import Activity
-from walkrun.athlete import classified_activities
-from walkrun.classify import Thresholds
-from walkrun.errors import ReadError
-from walkrun.ingest_run import ImportSummary, import_paths
-from walkrun.models import AthleteProfile
-from walkrun.readers import Reader
+from walkrun.domain.activities import Activity
+from walkrun.app.athlete import classified_activities
+from walkrun.evidence.classify import Thresholds
+from walkrun.domain.errors import ReadError
+from walkrun.app.importing import ImportSummary, import_paths
+from walkrun.domain.models import AthleteProfile
+from walkrun.plugins.readers import Reader
 from walkrun.store import Store
 
 START = dt.datetime(2026, 3, 2, 7, 30, tzinfo=dt.UTC)
@@ -76,7 +76,7 @@ def run(store: Store, *paths: Path) -> ImportSummary:
 @pytest.fixture
 def opened(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Every file the import opens."""
-    import walkrun.ingest_walk as walk_mod
+    import walkrun.ingest.walk as walk_mod
 
     seen: list[Path] = []
     real = walk_mod.open_regular

@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from walkrun import samplegen
+from walkrun.app import samplegen
 
 ARCHIVE = Path(__file__).resolve().parents[1] / "samples" / samplegen.ARCHIVE_NAME
 

@@ -24,12 +24,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from walkrun.activities import Activity
-from walkrun.errors import NotAnActivityError, ReadError
-from walkrun.exports import parse_number, parse_strava_date
-from walkrun.ingest import ImportItem, ImportLimits, ProgressEvent, UnsafeNameError, iter_import, safe_member_name
-from walkrun.readers import Reader
-from walkrun.strava_csv import read_strava_csv
+from walkrun.domain.activities import Activity
+from walkrun.domain.errors import NotAnActivityError, ReadError
+from walkrun.ingest.export_metadata import parse_number, parse_strava_date
+from walkrun.ingest.pipeline import ImportItem, ImportLimits, ProgressEvent, UnsafeNameError, iter_import, safe_member_name
+from walkrun.plugins.readers import Reader
+from walkrun.ingest.strava_csv import read_strava_csv
 
 T0 = dt.datetime(2024, 3, 3, 7, 1, 2, tzinfo=dt.UTC)
 

@@ -13,22 +13,22 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from walkrun.default_plugins import json_writer
-from walkrun.default_plugins.json_writer import JsonWriter, plan_document, plan_from_view
-from walkrun.history import history_from_log
-from walkrun.models import AthleteProfile
-from walkrun.plan import Plan
-from walkrun.plugins import make_plugin_manager
-from walkrun.progression import build_plan
-from walkrun.schema import SCHEMA_ID, PlanDocument, plan_json_schema, plan_json_schema_text
-from walkrun.simulate import follow_plan
-from walkrun.views import dumps, plan_view
-from walkrun.writers import ExportContext
+from walkrun.builtin.writers import json_doc as json_writer
+from walkrun.builtin.writers.json_doc import JsonWriter, plan_document, plan_from_view
+from walkrun.domain.history import history_from_log
+from walkrun.domain.models import AthleteProfile
+from walkrun.domain.plan import Plan
+from walkrun.plugins.manager import make_plugin_manager
+from walkrun.engine.progression import build_plan
+from walkrun.app.schema import SCHEMA_ID, PlanDocument, plan_json_schema, plan_json_schema_text
+from walkrun.engine.simulate import follow_plan
+from walkrun.app.views import dumps, plan_view
+from walkrun.plugins.writers import ExportContext
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED_SCHEMA = REPO / "docs" / "plan.schema.json"
 INJURY = dt.date(2026, 1, 5)
-REGENERATE = "python -m walkrun.schema > docs/plan.schema.json"
+REGENERATE = "python -m walkrun.app.schema > docs/plan.schema.json"
 
 
 def _scenario(kind: str) -> tuple[Plan, ExportContext]:
@@ -106,13 +106,13 @@ def test_plan_round_trips_through_the_file(written: tuple[Plan, ExportContext, P
 def test_committed_schema_is_up_to_date() -> None:
     assert COMMITTED_SCHEMA.is_file(), f"docs/plan.schema.json is missing; create it with: {REGENERATE}"
     assert COMMITTED_SCHEMA.read_text(encoding="utf-8") == plan_json_schema_text(), (
-        f"docs/plan.schema.json is out of date with walkrun.schema; regenerate it with: {REGENERATE}"
+        f"docs/plan.schema.json is out of date with walkrun.app.schema; regenerate it with: {REGENERATE}"
     )
 
 
 def test_schema_module_prints_the_committed_schema() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "walkrun.schema"], capture_output=True, text=True, check=True, timeout=60
+        [sys.executable, "-m", "walkrun.app.schema"], capture_output=True, text=True, check=True, timeout=60
     ).stdout
     assert out == plan_json_schema_text()
     assert json.loads(out)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
@@ -120,7 +120,7 @@ def test_schema_module_prints_the_committed_schema() -> None:
 
 def test_output_matches_the_schema_models(written: tuple[Plan, ExportContext, Path]) -> None:
     # Unknown keys are forbidden and every key is required, so this fails as
-    # soon as plan_view and walkrun.schema disagree (no jsonschema needed).
+    # soon as plan_view and walkrun.app.schema disagree (no jsonschema needed).
     PlanDocument.model_validate_json(written[2].read_text(encoding="utf-8"))
 
 

@@ -15,9 +15,9 @@ import icalendar
 import pytest
 from ical.calendar_stream import IcsCalendarStream
 
-from walkrun.export import export_plan
-from walkrun.models import AthleteProfile, Weekday
-from walkrun.plugins import Registry
+from walkrun.app.export import export_plan
+from walkrun.domain.models import AthleteProfile, Weekday
+from walkrun.plugins.manager import Registry
 from walkrun.store import Store
 
 TODAY = dt.date(2026, 2, 16)

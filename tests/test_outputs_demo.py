@@ -18,8 +18,8 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from walkrun.default_plugins.ics_writer import event_uid
-from walkrun.writers import display_source, file_label, source_name
+from walkrun.builtin.writers.ics import event_uid
+from walkrun.plugins.writers import display_source, file_label, source_name
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 needs_chromium = pytest.mark.skipif(
@@ -35,8 +35,8 @@ ABSOLUTE = re.compile(rb"(?<![\w.:/])/(?:home|tmp|Users|var|root|private|mnt|opt
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
     """The demo store and every file the demo and a full ``walkrun export`` wrote."""
-    from walkrun.cli import main
-    from walkrun.plugins import make_plugin_manager
+    from walkrun.cli.root import main
+    from walkrun.plugins.manager import make_plugin_manager
 
     root = tmp_path_factory.mktemp("leaks")
     home = root / "home"

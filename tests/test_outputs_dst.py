@@ -16,14 +16,14 @@ import icalendar
 import pytest
 from ical.calendar_stream import IcsCalendarStream
 
-from walkrun.default_plugins.ics_writer import render_calendar
-from walkrun.history import History
-from walkrun.models import AthleteProfile
-from walkrun.plan import Plan, SessionKind, Step, StepKind
-from walkrun.plugins import make_plugin_manager
-from walkrun.progression import build_plan
-from walkrun.protocol import Protocol
-from walkrun.writers import ExportContext
+from walkrun.builtin.writers.ics import render_calendar
+from walkrun.domain.history import History
+from walkrun.domain.models import AthleteProfile
+from walkrun.domain.plan import Plan, SessionKind, Step, StepKind
+from walkrun.plugins.manager import make_plugin_manager
+from walkrun.engine.progression import build_plan
+from walkrun.domain.protocol import Protocol
+from walkrun.plugins.writers import ExportContext
 
 UTC = dt.UTC
 ZONES = ["Europe/London", "America/New_York", "Australia/Sydney", "Australia/Lord_Howe", "America/St_Johns"]

@@ -12,14 +12,14 @@ import fitparse
 import pytest
 from garmin_fit_sdk import Decoder, Stream
 
-from walkrun.default_plugins.fit_workout_writer import SCHEDULE_FILE, FitWorkoutWriter
-from walkrun.fit_schedule import fit_local_timestamp
-from walkrun.history import History
-from walkrun.models import AthleteProfile
-from walkrun.plan import Plan
-from walkrun.progression import build_plan
-from walkrun.protocol import Protocol
-from walkrun.writers import ExportContext
+from walkrun.builtin.writers.fit_workouts import SCHEDULE_FILE, FitWorkoutWriter
+from walkrun.fit.schedule import fit_local_timestamp
+from walkrun.domain.history import History
+from walkrun.domain.models import AthleteProfile
+from walkrun.domain.plan import Plan
+from walkrun.engine.progression import build_plan
+from walkrun.domain.protocol import Protocol
+from walkrun.plugins.writers import ExportContext
 
 TODAY = dt.date(2026, 4, 20)
 IDENTITY = ("manufacturer", "product", "serial_number", "time_created")

@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from garmin_fit_sdk import Decoder, Profile, Stream
 
-from walkrun.default_plugins.fit_strength import exercise_category
-from walkrun.default_plugins.fit_workout_writer import FitWorkoutWriter
-from walkrun.history import History
-from walkrun.models import AthleteProfile
-from walkrun.plan import Session, SessionKind, StepKind
-from walkrun.progression import build_plan
-from walkrun.protocol import Protocol
-from walkrun.writers import ExportContext
+from walkrun.builtin.writers.fit_strength import exercise_category
+from walkrun.builtin.writers.fit_workouts import FitWorkoutWriter
+from walkrun.domain.history import History
+from walkrun.domain.models import AthleteProfile
+from walkrun.domain.plan import Session, SessionKind, StepKind
+from walkrun.engine.progression import build_plan
+from walkrun.domain.protocol import Protocol
+from walkrun.plugins.writers import ExportContext
 
 TODAY = dt.date(2026, 4, 20)
 SDK_CATEGORIES = Profile["types"]["exercise_category"]

@@ -9,16 +9,16 @@ from typing import Any
 import pytest
 from garmin_fit_sdk import Decoder, Stream
 
-from walkrun.activities import Activity, Sample
-from walkrun.default_plugins.fit_workout_writer import SCHEDULE_FILE, FitWorkoutWriter
-from walkrun.errors import UsageError
-from walkrun.history import History
-from walkrun.models import AthleteProfile, Preferences
-from walkrun.plan import Plan
-from walkrun.progression import build_plan
-from walkrun.protocol import Protocol
-from walkrun.targets import EffortFacts, TargetKind, TargetMode, effort_from_activities, run_target
-from walkrun.writers import ExportContext
+from walkrun.domain.activities import Activity, Sample
+from walkrun.builtin.writers.fit_workouts import SCHEDULE_FILE, FitWorkoutWriter
+from walkrun.domain.errors import UsageError
+from walkrun.domain.history import History
+from walkrun.domain.models import AthleteProfile, Preferences
+from walkrun.domain.plan import Plan
+from walkrun.engine.progression import build_plan
+from walkrun.domain.protocol import Protocol
+from walkrun.engine.targets import EffortFacts, TargetKind, TargetMode, effort_from_activities, run_target
+from walkrun.plugins.writers import ExportContext
 
 SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "fit" / "WorkoutCustomTargetValues.fit"
 TODAY = dt.date(2026, 4, 20)

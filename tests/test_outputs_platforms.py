@@ -9,13 +9,13 @@ import re
 import pytest
 from defusedxml import ElementTree
 
-from walkrun.default_plugins.platforms import IntervalsWriter, ZwoWriter
-from walkrun.history import History
-from walkrun.models import AthleteProfile
-from walkrun.plan import Plan
-from walkrun.progression import build_plan
-from walkrun.protocol import Protocol
-from walkrun.writers import ExportContext
+from walkrun.builtin.writers.platforms import IntervalsWriter, ZwoWriter
+from walkrun.domain.history import History
+from walkrun.domain.models import AthleteProfile
+from walkrun.domain.plan import Plan
+from walkrun.engine.progression import build_plan
+from walkrun.domain.protocol import Protocol
+from walkrun.plugins.writers import ExportContext
 
 TODAY = dt.date(2026, 4, 20)
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from walkrun.athlete import AthletePlan, plan_for
-from walkrun.default_plugins.summary_html import MAX_FLAGS, SummaryWriter, render_summary, weeks_back
-from walkrun.export import export_plan
-from walkrun.roster import red_flags
-from walkrun.simulate import follow_plan
+from walkrun.app.athlete import AthletePlan, plan_for
+from walkrun.builtin.writers.summary_html import MAX_FLAGS, SummaryWriter, render_summary, weeks_back
+from walkrun.app.export import export_plan
+from walkrun.app.roster import red_flags
+from walkrun.engine.simulate import follow_plan
 from walkrun.store import Store
-from walkrun.writers import ExportContext
+from walkrun.plugins.writers import ExportContext
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 FWB = dt.date(2026, 3, 2)
@@ -29,8 +29,8 @@ PAIN_DAY = dt.date(2026, 4, 22)
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     """A runner through the gate, one painful session, and a long name: the page's worst realistic case."""
-    from walkrun.models import AthleteProfile
-    from walkrun.plugins import make_plugin_manager
+    from walkrun.domain.models import AthleteProfile
+    from walkrun.plugins.manager import make_plugin_manager
 
     registry = make_plugin_manager(load_entrypoints=False, env={})
     profile = AthleteProfile(
@@ -58,7 +58,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 @pytest.fixture(scope="module")
 def ap(store: Store) -> AthletePlan:
-    from walkrun.plugins import make_plugin_manager
+    from walkrun.plugins.manager import make_plugin_manager
 
     registry = make_plugin_manager(load_entrypoints=False, env={})
     return plan_for(store, registry, "a" * 60, TODAY, 28, lookback_days=SummaryWriter.lookback_days)
@@ -111,7 +111,7 @@ def test_next_two_weeks_are_fourteen_dated_cells(ap):
 
 
 def test_export_writes_it_with_four_weeks_of_past(store, tmp_path):
-    from walkrun.plugins import make_plugin_manager
+    from walkrun.plugins.manager import make_plugin_manager
 
     registry = make_plugin_manager(load_entrypoints=False, env={})
     _, exported = export_plan(store, registry, "a" * 60, TODAY, ["summary", "json"], tmp_path, horizon_days=28)

@@ -231,7 +231,7 @@ def test_a_raising_registration_hook_is_one_line_and_other_hooks_still_run(home:
 
 
 FAST_DEFAULT = """
-from walkrun.protocol import builtin_protocol_dir, load_protocol_file
+from walkrun.domain.protocol import builtin_protocol_dir, load_protocol_file
 
 @walkrun.hookimpl
 def register_protocols(register):

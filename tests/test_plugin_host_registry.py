@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 import walkrun
-from walkrun.errors import PluginError, ReadError
-from walkrun.formats import pick_reader
-from walkrun.models import Condition
-from walkrun.plugins import make_plugin_manager
-from walkrun.readers import SniffError
-from walkrun.writers import WriteResult, checked_result
+from walkrun.domain.errors import PluginError, ReadError
+from walkrun.ingest.formats import pick_reader
+from walkrun.domain.models import Condition
+from walkrun.plugins.manager import make_plugin_manager
+from walkrun.plugins.readers import SniffError
+from walkrun.plugins.writers import WriteResult, checked_result
 
 GPX = b'<?xml version="1.0"?><gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"></gpx>'
 
@@ -87,9 +87,9 @@ def test_a_plugin_that_fails_withdraws_what_it_registered() -> None:
 
     registry = make_plugin_manager(load_entrypoints=False, env={}, extra=[Half()])
     (failed,) = registry.failures
-    assert failed.error == "writers name 'ics' is already registered by walkrun.default_plugins.ics_writer"
+    assert failed.error == "writers name 'ics' is already registered by walkrun.builtin.writers.ics"
     assert "half-ok" not in registry.writers and failed.registered == {}
-    assert registry.writer("ics").__module__ == "walkrun.default_plugins.ics_writer"
+    assert registry.writer("ics").__module__ == "walkrun.builtin.writers.ics"
 
 
 def test_hook_arguments_pluggy_refuses_are_one_line() -> None:
@@ -124,7 +124,7 @@ def test_register_outside_a_hook_is_refused() -> None:
 
 
 def test_protocol_defaults_prefer_the_builtin_unless_allowed() -> None:
-    from walkrun.protocol import builtin_protocol_dir, load_protocol_file
+    from walkrun.domain.protocol import builtin_protocol_dir, load_protocol_file
 
     class Fast:
         @walkrun.hookimpl

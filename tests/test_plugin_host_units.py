@@ -8,9 +8,9 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from walkrun.activities import Activity, rpe_from_tenths, rpe_on_scale
-from walkrun.exports import parse_garmin_summaries
-from walkrun.strava_csv import read_strava_csv
+from walkrun.domain.activities import Activity, rpe_from_tenths, rpe_on_scale
+from walkrun.ingest.export_metadata import parse_garmin_summaries
+from walkrun.ingest.strava_csv import read_strava_csv
 
 START = dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import walkrun
-from walkrun import hookspecs
-from walkrun.errors import UsageError
-from walkrun.plugins import make_plugin_manager
+from walkrun.plugins import hookspecs
+from walkrun.domain.errors import UsageError
+from walkrun.plugins.manager import make_plugin_manager
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
 
@@ -86,10 +86,10 @@ def test_duplicate_and_invalid_registrations_are_reported_not_fatal() -> None:
         load_entrypoints=False, env={}, extra=[DupPlugin(), BadClassPlugin(), RaisingPlugin()]
     )
     errors = {info.name: info.error for info in registry.failures}
-    assert any("already registered by walkrun.default_plugins.ics_writer" in (e or "") for e in errors.values())
+    assert any("already registered by walkrun.builtin.writers.ics" in (e or "") for e in errors.values())
     assert any("needs a 'name'" in (e or "") or "does not implement" in (e or "") for e in errors.values())
     assert any("RuntimeError: boom" in (e or "") for e in errors.values())
-    assert registry.writer("ics").__module__ == "walkrun.default_plugins.ics_writer"
+    assert registry.writer("ics").__module__ == "walkrun.builtin.writers.ics"
     assert "femoral-neck-bsi" in registry.protocols
 
 
@@ -107,7 +107,7 @@ def test_plugins_dir_loads_one_file_plugins_and_reports_broken_ones(tmp_path: Pa
             """
             from pathlib import Path
             import walkrun
-            from walkrun.protocol import builtin_protocol_dir, load_protocol_file
+            from walkrun.domain.protocol import builtin_protocol_dir, load_protocol_file
 
             @walkrun.hookimpl
             def register_protocols(register):

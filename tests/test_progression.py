@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 
 from conftest import INJURY
-from walkrun.history import history_from_log
-from walkrun.models import CheckIn, ClinicalTestResult
-from walkrun.plan import Phase, Session, SessionKind
-from walkrun.progression import build_plan
-from walkrun.simulate import follow_plan
+from walkrun.domain.history import history_from_log
+from walkrun.domain.models import CheckIn, ClinicalTestResult
+from walkrun.domain.plan import Phase, Session, SessionKind
+from walkrun.engine.progression import build_plan
+from walkrun.engine.simulate import follow_plan
 
 FWB = INJURY + dt.timedelta(weeks=8)
 TESTS_ON = INJURY + dt.timedelta(weeks=12, days=1)
@@ -173,7 +173,7 @@ def test_soft_tissue_counts_mild_pain_that_settles(make_profile, registry):
 
 
 def test_today_before_injury_is_an_error(make_profile, femoral):
-    from walkrun.errors import UsageError
+    from walkrun.domain.errors import UsageError
 
     with pytest.raises(UsageError, match="before the injury"):
         build_plan(make_profile(), femoral, history_from_log([], []), INJURY - D)

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from walkrun.errors import ProtocolError
-from walkrun.models import Condition
-from walkrun.plugins import Registry
-from walkrun.protocol import Tissue, builtin_protocol_dir, load_protocol_file
+from walkrun.domain.errors import ProtocolError
+from walkrun.domain.models import Condition
+from walkrun.plugins.manager import Registry
+from walkrun.domain.protocol import Tissue, builtin_protocol_dir, load_protocol_file
 
 
 def test_every_shipped_protocol_validates_and_cites_known_sources(registry: Registry) -> None:

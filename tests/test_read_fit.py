@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from walkrun.activities import Activity
-from walkrun.default_plugins import fit_reader
-from walkrun.default_plugins.fit_reader import FitReader, looks_like_fit
-from walkrun.errors import NotAnActivityError, ReadError
-from walkrun.plugins import BUILTIN_PLUGINS, make_plugin_manager
+from walkrun.domain.activities import Activity
+from walkrun.builtin.readers import fit as fit_reader
+from walkrun.builtin.readers.fit import FitReader, looks_like_fit
+from walkrun.domain.errors import NotAnActivityError, ReadError
+from walkrun.plugins.manager import BUILTIN_PLUGINS, make_plugin_manager
 
 SHARED_SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 FIT_DIR = SHARED_SAMPLES / "fit"
@@ -247,7 +247,7 @@ def test_sniff() -> None:
 
 
 def test_register_readers_hook() -> None:
-    module = "walkrun.default_plugins.fit_reader"
+    module = "walkrun.builtin.readers.fit"
     registry = make_plugin_manager(
         load_entrypoints=False, env={}, extra=[] if module in BUILTIN_PLUGINS else [fit_reader]
     )

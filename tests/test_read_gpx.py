@@ -10,13 +10,13 @@ import gpxpy
 import gpxpy.gpx
 import pytest
 
-from walkrun.activities import Activity
-from walkrun.default_plugins import gpx_reader
-from walkrun.default_plugins._trackmath import EARLIEST_TIME, LATEST_TIME, as_utc, haversine_m
-from walkrun.default_plugins.gpx_reader import GpxReader, looks_like_gpx, parse_gpx, sport_from_type
-from walkrun.errors import NotAnActivityError, ReadError
-from walkrun.plugins import BUILTIN_PLUGINS, make_plugin_manager
-from walkrun.xmlsafe import xml_text
+from walkrun.domain.activities import Activity
+from walkrun.builtin.readers import gpx as gpx_reader
+from walkrun.builtin.readers._trackmath import EARLIEST_TIME, LATEST_TIME, as_utc, haversine_m
+from walkrun.builtin.readers.gpx import GpxReader, looks_like_gpx, parse_gpx, sport_from_type
+from walkrun.domain.errors import NotAnActivityError, ReadError
+from walkrun.plugins.manager import BUILTIN_PLUGINS, make_plugin_manager
+from walkrun.ingest.xmlsafe import xml_text
 
 SHARED_SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 GPX_DIR = SHARED_SAMPLES / "gpx"
@@ -221,7 +221,7 @@ def test_sport_from_type(value: str | None, sport: str) -> None:
 
 
 def test_register_readers_hook() -> None:
-    module = "walkrun.default_plugins.gpx_reader"
+    module = "walkrun.builtin.readers.gpx"
     registry = make_plugin_manager(
         load_entrypoints=False, env={}, extra=[] if module in BUILTIN_PLUGINS else [gpx_reader]
     )

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from walkrun.default_plugins import tcx_reader
-from walkrun.default_plugins.tcx_reader import TcxReader, looks_like_tcx, parse_tcx_time
-from walkrun.errors import NotAnActivityError, ReadError
-from walkrun.plugins import BUILTIN_PLUGINS, make_plugin_manager
+from walkrun.builtin.readers import tcx as tcx_reader
+from walkrun.builtin.readers.tcx import TcxReader, looks_like_tcx, parse_tcx_time
+from walkrun.domain.errors import NotAnActivityError, ReadError
+from walkrun.plugins.manager import BUILTIN_PLUGINS, make_plugin_manager
 
 SHARED_SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 TCX_DIR = SHARED_SAMPLES / "tcx"
@@ -147,7 +147,7 @@ def test_refusals() -> None:
 
 
 def test_register_readers_hook() -> None:
-    module = "walkrun.default_plugins.tcx_reader"
+    module = "walkrun.builtin.readers.tcx"
     registry = make_plugin_manager(
         load_entrypoints=False, env={}, extra=[] if module in BUILTIN_PLUGINS else [tcx_reader]
     )

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from walkrun.models import AthleteProfile
+from walkrun.domain.models import AthleteProfile
 from walkrun.store import Store
 
 TODAY = "2026-04-20"

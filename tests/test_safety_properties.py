@@ -19,14 +19,14 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import walkrun
-from walkrun.floors import floors_for
-from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult, Condition
-from walkrun.pain import by_day
-from walkrun.plan import Plan, SessionKind
-from walkrun.plugins import make_plugin_manager
-from walkrun.progression import floored
-from walkrun.protocol import Protocol
-from walkrun.vocab import Action, SessionStatus
+from walkrun.engine.floors import floors_for
+from walkrun.domain.models import AthleteProfile, CheckIn, ClinicalTestResult, Condition
+from walkrun.evidence.pain import by_day
+from walkrun.domain.plan import Plan, SessionKind
+from walkrun.plugins.manager import make_plugin_manager
+from walkrun.engine.progression import floored
+from walkrun.domain.protocol import Protocol
+from walkrun.domain.vocab import Action, SessionStatus
 
 REGISTRY = make_plugin_manager(load_entrypoints=False, env={})
 INJURY = dt.date(2026, 1, 5)
@@ -285,7 +285,7 @@ def a_lower_relog_changes_nothing(plan: Plan, h: dict[str, object]) -> None:
 
 def test_public_api_and_stored_history_give_the_same_plan(tmp_path) -> None:
     """The CLI's stored history (store -> athlete.plan_for) and the public API plan alike."""
-    from walkrun.athlete import plan_for as stored_plan
+    from walkrun.app.athlete import plan_for as stored_plan
     from walkrun.store import Store
 
     @settings(max_examples=max(5, EXAMPLES // 20), deadline=None, suppress_health_check=list(HealthCheck))

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from walkrun.history import history_from_log
-from walkrun.models import AthleteProfile
-from walkrun.plan import Session
-from walkrun.plugins import make_plugin_manager
-from walkrun.progression import build_plan
-from walkrun.simulate import follow_plan
+from walkrun.domain.history import history_from_log
+from walkrun.domain.models import AthleteProfile
+from walkrun.domain.plan import Session
+from walkrun.plugins.manager import make_plugin_manager
+from walkrun.engine.progression import build_plan
+from walkrun.engine.simulate import follow_plan
 
 D = dt.timedelta(days=1)
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from walkrun.activities import Activity, Sample, SampleColumns
-from walkrun.models import AthleteProfile
+from walkrun.domain.activities import Activity, Sample, SampleColumns
+from walkrun.domain.models import AthleteProfile
 from walkrun.store import Store
 from walkrun.store.activities import insert_activity
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from walkrun import samplegen
+from walkrun.app import samplegen
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 

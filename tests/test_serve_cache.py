@@ -20,10 +20,10 @@ import pytest
 import walkrun.serve.app
 import walkrun.serve.cache
 from conftest import INJURY
-from walkrun.activities import Activity
-from walkrun.export import feed_calendar
-from walkrun.models import AthleteProfile, CheckIn
-from walkrun.plugins import Registry
+from walkrun.domain.activities import Activity
+from walkrun.app.export import feed_calendar
+from walkrun.domain.models import AthleteProfile, CheckIn
+from walkrun.plugins.manager import Registry
 from walkrun.serve.app import ServeOptions, create_app
 from walkrun.serve.cache import FeedCache, Rendered
 from walkrun.serve.http import feed_path

@@ -26,9 +26,9 @@ import pytest
 
 from conftest import INJURY
 from test_serve_cache import get
-from walkrun.models import AthleteProfile, CheckIn
-from walkrun.notes import new_note
-from walkrun.plugins import Registry
+from walkrun.domain.models import AthleteProfile, CheckIn
+from walkrun.domain.notes import new_note
+from walkrun.plugins.manager import Registry
 from walkrun.serve.app import ServeOptions, create_app
 from walkrun.serve.http import coach_path
 from walkrun.serve.runner import running

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from conftest import INJURY
-from walkrun.models import AthleteProfile
-from walkrun.plugins import Registry
+from walkrun.domain.models import AthleteProfile
+from walkrun.plugins.manager import Registry
 from walkrun.serve.app import ServeOptions, create_app
 from walkrun.serve.http import coach_path, feed_path
 from walkrun.serve.runner import running

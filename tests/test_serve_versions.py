@@ -19,8 +19,8 @@ import walkrun.serve.app
 import walkrun.serve.cache
 from conftest import INJURY
 from test_serve_cache import get
-from walkrun.models import AthleteProfile, CheckIn
-from walkrun.plugins import Registry
+from walkrun.domain.models import AthleteProfile, CheckIn
+from walkrun.plugins.manager import Registry
 from walkrun.serve.app import ServeOptions, create_app
 from walkrun.serve.http import coach_path, feed_path
 from walkrun.serve.runner import running

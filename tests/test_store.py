@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from walkrun.activities import Activity
-from walkrun.errors import StoreError, UnknownAthleteError
-from walkrun.ingest_items import ImportItem
-from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult
+from walkrun.domain.activities import Activity
+from walkrun.domain.errors import StoreError, UnknownAthleteError
+from walkrun.ingest.items import ImportItem
+from walkrun.domain.models import AthleteProfile, CheckIn, ClinicalTestResult
 from walkrun.store import Store, tables
 
 OpenStore = Callable[[], Store]
@@ -55,7 +55,7 @@ def test_a_failed_write_rolls_back_and_keeps_what_was_stored(open_store: OpenSto
 
 
 def test_checkins_for_the_same_day_are_merged_not_overwritten(open_store: OpenStore) -> None:
-    from walkrun.history import merge_checkins
+    from walkrun.domain.history import merge_checkins
 
     with open_store() as store:
         store.save_profile(_profile("ann"))

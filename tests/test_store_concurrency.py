@@ -22,9 +22,9 @@ START = dt.datetime(2026, 2, 2, 7, 0, tzinfo=dt.UTC)
 WORKER = """
 import datetime as dt, json, sys, time
 from pathlib import Path
-from walkrun.ingest_run import import_paths
-from walkrun.models import AthleteProfile, CheckIn
-from walkrun.plugins import make_plugin_manager
+from walkrun.app.importing import import_paths
+from walkrun.domain.models import AthleteProfile, CheckIn
+from walkrun.plugins.manager import make_plugin_manager
 from walkrun.store import Store
 
 home, url, folder, go, tag = sys.argv[1:6]

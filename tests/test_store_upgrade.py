@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from walkrun.errors import StoreError
-from walkrun.models import CheckIn
+from walkrun.domain.errors import StoreError
+from walkrun.domain.models import CheckIn
 from walkrun.store import Store, migrate
 from walkrun.store.db import open_database
 from walkrun.store.tables import metadata

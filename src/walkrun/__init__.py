@@ -10,32 +10,32 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from walkrun.activities import Activity, Lap, Sample
-    from walkrun.errors import NotAnActivityError, ReadError, WalkrunError
-    from walkrun.history import DoneSession, History
-    from walkrun.hookspecs import hookimpl
-    from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult, Condition, Preferences
-    from walkrun.plan import Decision, Plan, Session, Step
-    from walkrun.planning import history_for, plan_for
-    from walkrun.progression import build_plan
-    from walkrun.protocol import Protocol, load_protocol_file
-    from walkrun.readers import Reader
-    from walkrun.writers import ExportContext, Writer, atomic_write
+    from walkrun.domain.activities import Activity, Lap, Sample
+    from walkrun.domain.errors import NotAnActivityError, ReadError, WalkrunError
+    from walkrun.domain.history import DoneSession, History
+    from walkrun.plugins.hookspecs import hookimpl
+    from walkrun.domain.models import AthleteProfile, CheckIn, ClinicalTestResult, Condition, Preferences
+    from walkrun.domain.plan import Decision, Plan, Session, Step
+    from walkrun.engine.planning import history_for, plan_for
+    from walkrun.engine.progression import build_plan
+    from walkrun.domain.protocol import Protocol, load_protocol_file
+    from walkrun.plugins.readers import Reader
+    from walkrun.plugins.writers import ExportContext, Writer, atomic_write
 
 __version__ = "0.1.0"
 
 _HOMES: dict[str, str] = {
-    "walkrun.activities": "Activity Lap Sample",
-    "walkrun.errors": "NotAnActivityError ReadError WalkrunError",
-    "walkrun.history": "DoneSession History",
-    "walkrun.hookspecs": "hookimpl",
-    "walkrun.models": "AthleteProfile CheckIn ClinicalTestResult Condition Preferences",
-    "walkrun.plan": "Decision Plan Session Step",
-    "walkrun.planning": "history_for plan_for",
-    "walkrun.progression": "build_plan",
-    "walkrun.protocol": "Protocol load_protocol_file",
-    "walkrun.readers": "Reader",
-    "walkrun.writers": "ExportContext Writer atomic_write",
+    "walkrun.domain.activities": "Activity Lap Sample",
+    "walkrun.domain.errors": "NotAnActivityError ReadError WalkrunError",
+    "walkrun.domain.history": "DoneSession History",
+    "walkrun.plugins.hookspecs": "hookimpl",
+    "walkrun.domain.models": "AthleteProfile CheckIn ClinicalTestResult Condition Preferences",
+    "walkrun.domain.plan": "Decision Plan Session Step",
+    "walkrun.engine.planning": "history_for plan_for",
+    "walkrun.engine.progression": "build_plan",
+    "walkrun.domain.protocol": "Protocol load_protocol_file",
+    "walkrun.plugins.readers": "Reader",
+    "walkrun.plugins.writers": "ExportContext Writer atomic_write",
 }
 _WHERE = {name: module for module, names in _HOMES.items() for name in names.split()}
 

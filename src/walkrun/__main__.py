@@ -1,3 +1,3 @@
-from walkrun.cli import main
+from walkrun.cli.root import main
 
 main()

@@ -33,10 +33,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from walkrun.coaches import Access, access_for_token
-from walkrun.export import feed_calendar
-from walkrun.plugins import Registry, get_registry
-from walkrun.roster import build_roster
+from walkrun.app.coaches import Access, access_for_token
+from walkrun.app.export import feed_calendar
+from walkrun.plugins.manager import Registry, get_registry
+from walkrun.app.roster import build_roster
 from walkrun.serve import page
 from walkrun.serve.cache import ContentKeys, FeedCache, Rendered, data_version, registry_fingerprint
 from walkrun.serve.http import (

@@ -19,7 +19,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from walkrun import __version__
-from walkrun.plugins import Registry
+from walkrun.plugins.manager import Registry
 from walkrun.store import Store
 
 __all__ = ["ContentKeys", "FeedCache", "Rendered", "data_version", "registry_fingerprint", "today_in"]

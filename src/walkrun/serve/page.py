@@ -6,8 +6,8 @@ import datetime as dt
 import html
 from collections.abc import Iterable
 
-from walkrun.notes import short
-from walkrun.roster import RosterRow
+from walkrun.domain.notes import short
+from walkrun.app.roster import RosterRow
 
 __all__ = ["card", "page"]
 

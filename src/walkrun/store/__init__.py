@@ -22,12 +22,12 @@ from pathlib import Path
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from walkrun.activities import Activity
-from walkrun.errors import StoreError, UnknownAthleteError
-from walkrun.ingest_items import ImportCache, ImportItem
-from walkrun.models import AthleteProfile, CheckIn, ClinicalTestResult
-from walkrun.notes import CoachNote
-from walkrun.paths import DB_NAME, HOME_ENV, default_home
+from walkrun.domain.activities import Activity
+from walkrun.domain.errors import StoreError, UnknownAthleteError
+from walkrun.ingest.items import ImportCache, ImportItem
+from walkrun.domain.models import AthleteProfile, CheckIn, ClinicalTestResult
+from walkrun.domain.notes import CoachNote
+from walkrun.domain.paths import DB_NAME, HOME_ENV, default_home
 from walkrun.store import migrate
 from walkrun.store.activities import SAME_ACTIVITY_S, Activities, Duplicate
 from walkrun.store.athletes import Athletes
@@ -249,7 +249,7 @@ class Store:
 
     # ---- coach notes ------------------------------------------------------------------------------
     def add_note(self, note: CoachNote) -> None:
-        """Append a note (``walkrun.notes.new_note`` makes one) to its athlete's log."""
+        """Append a note (``walkrun.domain.notes.new_note`` makes one) to its athlete's log."""
         self.profile(note.athlete)
         self._notes.add(note)
 

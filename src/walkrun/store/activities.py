@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select, update
 
-from walkrun.activities import Activity
-from walkrun.errors import StoreError
-from walkrun.ingest_items import ImportCache, ImportItem, KnownContent
+from walkrun.domain.activities import Activity
+from walkrun.domain.errors import StoreError
+from walkrun.ingest.items import ImportCache, ImportItem, KnownContent
 from walkrun.store import tables as t
 from walkrun.store.db import Database, upsert
 

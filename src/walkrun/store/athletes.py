@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, select, update
 
-from walkrun.errors import UnknownAthleteError
-from walkrun.models import AthleteProfile
+from walkrun.domain.errors import UnknownAthleteError
+from walkrun.domain.models import AthleteProfile
 from walkrun.store import tables as t
 from walkrun.store.db import Database
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from walkrun.models import CheckIn, ClinicalTestResult
+from walkrun.domain.models import CheckIn, ClinicalTestResult
 from walkrun.store import tables as t
 from walkrun.store.db import Database
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, select, update
 
-from walkrun.errors import StoreError, UnknownAthleteError
+from walkrun.domain.errors import StoreError, UnknownAthleteError
 from walkrun.store import tables as t
 from walkrun.store.db import Database
 

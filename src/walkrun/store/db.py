@@ -19,8 +19,8 @@ from sqlalchemy import Connection, Engine, Table, create_engine, event, select, 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from walkrun.errors import StoreError
-from walkrun.paths import DB_NAME
+from walkrun.domain.errors import StoreError
+from walkrun.domain.paths import DB_NAME
 from walkrun.store.tables import store_changes
 
 DATABASE_URL_ENV = "WALKRUN_DATABASE_URL"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, column, inspect, select, table
 from sqlalchemy.exc import SQLAlchemyError
 
-from walkrun.errors import StoreError
+from walkrun.domain.errors import StoreError
 from walkrun.store.db import one_line
 
 if TYPE_CHECKING:

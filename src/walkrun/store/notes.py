@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from walkrun.notes import CoachNote
+from walkrun.domain.notes import CoachNote
 from walkrun.store import tables as t
 from walkrun.store.db import Database
 

@@ -8,7 +8,7 @@ import json
 
 from sqlalchemy import select
 
-from walkrun.errors import StoreError
+from walkrun.domain.errors import StoreError
 from walkrun.store import tables as t
 from walkrun.store.db import Database
 

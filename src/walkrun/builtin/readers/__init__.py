@@ -1,0 +1,2 @@
+"""Built-in readers: FIT, GPX and TCX bytes in, activities out.
+"""

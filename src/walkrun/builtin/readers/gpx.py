@@ -1,0 +1,326 @@
+"""GPX tracks (Strava, Garmin Connect, phone apps), streamed with ElementTree iterparse.
+
+GPX carries no summary: durations, moving time and speed are derived from
+the track points here. The document is streamed (no tree is kept, so a file's
+size does not decide memory) behind defusedxml, which refuses DTDs, entities
+and external references; nesting depth and element count are bounded.
+Heart rate, cadence and speed are read from any extension element whatever
+its namespace prefix (Garmin's ``gpxtpx:``, ``ns3:``, Polar's default
+namespace, bare ``<heartrate>``), over several extension blocks per point.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from walkrun.domain.activities import Activity
+from walkrun.builtin.readers._trackmath import (
+    TrackPoint,
+    clean_points,
+    content_hash,
+    is_foot_sport,
+    moving_seconds,
+    parse_number,
+    parse_time,
+    smoothed_speeds,
+    to_samples,
+)
+from walkrun.domain.errors import NotAnActivityError, ReadError
+from walkrun.plugins.hookspecs import hookimpl
+from walkrun.plugins.readers import Reader
+from walkrun.ingest.xmlsafe import XmlStream, check_xml, root_element_name
+
+__all__ = ["GpxDocument", "GpxReader", "GpxTrack", "looks_like_gpx", "parse_gpx", "register_readers", "sport_from_type"]
+
+# Strava's older GPX exports write its numeric activity type; 9 (Run) is seen in
+# real exports, the others follow Strava's legacy activity-type numbering.
+STRAVA_TYPE_NUMBERS: dict[str, str] = {"1": "cycling", "4": "hiking", "9": "running", "10": "walking"}
+TYPE_WORDS: dict[str, str] = {
+    "run": "running",
+    "running": "running",
+    "trail_running": "running",
+    "walk": "walking",
+    "walking": "walking",
+    "hike": "hiking",
+    "hiking": "hiking",
+    "ride": "cycling",
+    "biking": "cycling",
+    "cycling": "cycling",
+    "bike": "cycling",
+}
+HEART_RATE_TAGS = frozenset({"hr", "heartrate"})
+CADENCE_TAGS = frozenset({"cad", "cadence"})
+SPEED_TAGS = frozenset({"speed"})
+TRACK_TEXT = frozenset({"name", "type", "desc", "cmt"})
+MAX_TEXT_CHARS = 500
+# A week of one-second points is 604,800; more in one file is a bomb, not a recording.
+MAX_POINTS = 1_000_000
+
+
+def looks_like_gpx(head: bytes) -> bool:
+    """An XML document (after any BOM/whitespace) whose root element is ``gpx``."""
+    return root_element_name(head) == "gpx"
+
+
+def sport_from_type(value: str | None) -> str:
+    """Map a track's ``<type>`` (free text in GPX) to walkrun's sport names."""
+    if not value or not value.strip():
+        return "unknown"
+    text = value.strip().lower().replace(" ", "_").replace("-", "_")
+    if text.isdigit():
+        return STRAVA_TYPE_NUMBERS.get(text, "unknown")
+    return TYPE_WORDS.get(text, text)
+
+
+@dataclass
+class GpxTrack:
+    """One ``<trk>`` as recorded: cadence as the file gives it (strides/min on foot)."""
+
+    position: int
+    texts: dict[str, str] = field(default_factory=dict)
+    points: list[TrackPoint] = field(default_factory=list)
+    utc_offset_s: int | None = None
+    untimed: int = 0  # points without a readable time
+    unreadable: int = 0  # points whose position is not a number
+
+
+@dataclass
+class GpxDocument:
+    creator: str | None
+    tracks: list[GpxTrack]
+
+
+@dataclass
+class _Draft:
+    """A ``<trkpt>`` being read: raw texts, filled in as its children end."""
+
+    lat: str | None
+    lon: str | None
+    segment: int
+    time: str | None = None
+    ele: str | None = None
+    speed: str | None = None
+    values: dict[str, str] = field(default_factory=dict)
+
+
+class _GpxStream(XmlStream):
+    """Collects tracks and their points as the parser reads (depth: gpx 1, trk 2, trkseg 3, trkpt 4)."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(source, "GPX")
+        self.points = 0
+        self.creator: str | None = None
+        self.tracks: list[GpxTrack] = []
+        self.track: GpxTrack | None = None
+        self.draft: _Draft | None = None
+        self.segment = 0
+
+    def opened(self, name: str, attrib: dict[str, str]) -> None:
+        depth = len(self.path)
+        if depth == 4:
+            if name == "trkpt" and self.track is not None:
+                self.draft = _Draft(attrib.get("lat"), attrib.get("lon"), self.segment)
+        elif depth == 3:
+            if name == "trkseg" and self.track is not None:
+                self.segment += 1
+        elif depth == 2:
+            if name == "trk":
+                self.track = GpxTrack(position=len(self.tracks))
+                self.segment = 0
+        elif depth == 1:
+            self.creator = attrib.get("creator")
+
+    def closed(self, name: str, text: str) -> None:
+        depth = len(self.path)
+        draft = self.draft
+        if draft is not None:
+            if depth >= 5:
+                if text:
+                    _read_point_child(draft, name, text, depth)
+            elif depth == 4:
+                _finish_point(draft, self.track)
+                self.points += 1
+                if self.points > MAX_POINTS:
+                    raise ReadError(
+                        self.source,
+                        f"GPX has more than {MAX_POINTS:,} track points (weeks of one-second points); refused",
+                    )
+                self.draft = None
+            return
+        track = self.track
+        if track is None:
+            return
+        if depth == 3 and name in TRACK_TEXT and text:
+            track.texts.setdefault(name, text.strip()[:MAX_TEXT_CHARS])
+        elif depth == 2 and name == "trk":
+            self.tracks.append(track)
+            self.track = None
+
+
+def parse_gpx(data: bytes, source: str) -> GpxDocument:
+    """Stream a GPX document into its tracks' raw points (no judgement beyond parsing)."""
+    check_xml(data, source)  # a DTD is refused before anything else is judged
+    root = root_element_name(data[:4096])
+    if root != "gpx":
+        raise ReadError(source, f"XML root element is <{root}>, not <gpx>" if root else "not a GPX document")
+    stream = _GpxStream(source)
+    stream.run(data)
+    return GpxDocument(creator=stream.creator, tracks=stream.tracks)
+
+
+def _read_point_child(draft: _Draft, name: str, text: str, depth: int) -> None:
+    if depth == 5:
+        if name == "time":
+            draft.time = text
+        elif name == "ele":
+            draft.ele = text
+        elif name == "speed":
+            draft.speed = text  # GPX 1.0 puts speed on the point itself
+        return
+    # Anything deeper sits in <extensions>; the first value of each kind wins.
+    key = name.lower()
+    if key in HEART_RATE_TAGS:
+        draft.values.setdefault("hr", text)
+    elif key in CADENCE_TAGS:
+        draft.values.setdefault("cad", text)
+    elif key in SPEED_TAGS:
+        draft.values.setdefault("speed", text)
+
+
+def _finish_point(draft: _Draft, track: GpxTrack | None) -> None:
+    if track is None:
+        return
+    moment = parse_time(draft.time)
+    if moment is None:
+        track.untimed += 1
+        return
+    if not track.points and track.utc_offset_s is None:
+        offset = moment.utcoffset()
+        track.utc_offset_s = int(offset.total_seconds()) if offset else None
+    lat, lon = parse_number(draft.lat), parse_number(draft.lon)
+    if lat is None or lon is None:
+        track.unreadable += 1
+    speed = parse_number(draft.speed)
+    track.points.append(
+        TrackPoint(
+            t=moment.timestamp(),
+            lat=lat,
+            lon=lon,
+            ele=parse_number(draft.ele),
+            heart_rate=parse_number(draft.values.get("hr")),
+            cadence_spm=parse_number(draft.values.get("cad")),
+            speed_mps=speed if speed is not None else parse_number(draft.values.get("speed")),
+            segment=draft.segment,
+        )
+    )
+
+
+class GpxReader(Reader):
+    """One activity per GPX track that has timestamps."""
+
+    name: ClassVar[str] = "gpx"
+    description: ClassVar[str] = "GPX tracks with times (Garmin TrackPointExtension and other heart rate/cadence)"
+    extensions: ClassVar[tuple[str, ...]] = (".gpx",)
+
+    @classmethod
+    def sniff(cls, head: bytes) -> bool:
+        return looks_like_gpx(head)
+
+    def read(self, data: bytes, source: str) -> list[Activity]:
+        doc = parse_gpx(data, source)
+        digest = content_hash(data)
+        device = (doc.creator or "").strip() or None
+        activities: list[Activity] = []
+        untimed = 0
+        for track in doc.tracks:
+            activity = _track_activity(track, source, digest, device)
+            if activity is None:
+                untimed += 1
+            else:
+                activities.append(activity)
+        if activities:
+            return activities
+        if untimed:
+            raise NotAnActivityError(
+                source,
+                "GPX has no track with usable times (timestamps missing, impossible start time before 1980 or "
+                "after 2100, or never advancing); walkrun needs them to measure durations",
+            )
+        raise NotAnActivityError(source, "GPX has no track with times (only routes or waypoints)")
+
+
+@hookimpl
+def register_readers(register: Callable[[type[Reader]], None]) -> None:
+    register(GpxReader)
+
+
+def _track_activity(track: GpxTrack, source: str, digest: str, device: str | None) -> Activity | None:
+    sport = sport_from_type(track.texts.get("type"))
+    if is_foot_sport(sport):
+        # Garmin's TrackPointExtension <cad> and Strava's GPX export count one
+        # foot (strides/min, like FIT); walkrun stores steps/min. Cycling
+        # cadence is pedal rpm and is kept as given.
+        for p in track.points:
+            if p.cadence_spm is not None:
+                p.cadence_spm *= 2
+    cleaned = clean_points(track.points)
+    points = cleaned.points
+    if len(points) < 2:
+        return None  # one instant (a single point, or a GPS that wrote a placeholder time)
+    warnings = list(cleaned.warnings)
+    if track.untimed:
+        warnings.append(f"{track.untimed} point(s) without a readable time left out")
+    if track.unreadable:
+        warnings.append(f"{track.unreadable} point(s) whose position is not a number: position ignored")
+    t0 = points[0].t
+    times = [p.t - t0 for p in points]
+    breaks = {i for i in range(1, len(points)) if points[i].segment != points[i - 1].segment}
+    dists = _distances(points, cleaned.steps_m, breaks)
+    derived = _speeds_by_segment(times, dists, breaks)
+    speeds = [p.speed_mps if p.speed_mps is not None else derived[i] for i, p in enumerate(points)]
+    samples = to_samples(points, times, speeds, dists)
+    total = next((d for d in reversed(dists) if d is not None), 0.0)
+    return Activity(
+        source=source,
+        content_hash=digest,
+        index=track.position,
+        sport=sport,
+        start_utc=dt.datetime.fromtimestamp(t0, dt.UTC),
+        utc_offset_s=track.utc_offset_s,
+        elapsed_s=times[-1],
+        moving_s=min(times[-1], moving_seconds(times, speeds, frozenset(breaks))),
+        distance_m=total,
+        columns=samples,
+        device=device,
+        name=track.texts.get("name", ""),
+        description=track.texts.get("desc") or track.texts.get("cmt") or "",
+        warnings=warnings,
+    )
+
+
+def _distances(points: list[TrackPoint], steps: list[float | None], breaks: set[int]) -> list[float | None]:
+    """Cumulative distance over positions; a pause or an impossible jump adds nothing."""
+    out: list[float | None] = []
+    total = 0.0
+    seen = False
+    for i, p in enumerate(points):
+        step = steps[i]
+        if step is not None and i not in breaks:
+            total += step
+        if p.lat is not None:
+            seen = True
+        out.append(total if seen else None)
+    return out
+
+
+def _speeds_by_segment(times: list[float], dists: list[float | None], breaks: set[int]) -> list[float | None]:
+    """Smoothed speeds computed inside each segment, so a pause never blurs into them."""
+    bounds = [0, *sorted(breaks), len(times)]
+    out: list[float | None] = []
+    for lo, hi in itertools.pairwise(bounds):
+        out.extend(smoothed_speeds(times[lo:hi], dists[lo:hi]))
+    return out

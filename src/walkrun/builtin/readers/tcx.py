@@ -1,0 +1,391 @@
+"""TCX (Garmin Training Center) activities, streamed with ElementTree iterparse.
+
+Elements are matched by local name, so both the default-namespace style
+(``<TPX xmlns="...ActivityExtension/v2">``) and the prefixed style
+(``<ns3:TPX>``) read the same. TCX's ``Sport`` has only Running, Biking and
+Other; walks are exported as Other. The document is streamed behind
+defusedxml (no DTDs or entities), with bounded depth and element count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from walkrun.domain.activities import Activity, Lap
+from walkrun.builtin.readers._trackmath import (
+    MAX_ELAPSED_S,
+    MAX_TIME_GAP_S,
+    TrackPoint,
+    clean_points,
+    content_hash,
+    is_foot_sport,
+    moving_seconds,
+    parse_number,
+    parse_time,
+    smoothed_speeds,
+    to_samples,
+)
+from walkrun.domain.errors import NotAnActivityError, ReadError
+from walkrun.plugins.hookspecs import hookimpl
+from walkrun.plugins.readers import Reader
+from walkrun.ingest.xmlsafe import XmlStream, check_xml, root_element_name
+
+__all__ = ["TcxActivity", "TcxReader", "looks_like_tcx", "parse_tcx", "parse_tcx_time", "register_readers"]
+
+ROOT = "TrainingCenterDatabase"
+SPORTS: dict[str, str] = {"running": "running", "biking": "cycling", "other": "other"}
+INTENSITIES: dict[str, str] = {"active": "active", "resting": "rest"}
+POINT_NUMBERS = frozenset({"DistanceMeters", "Cadence", "LatitudeDegrees", "LongitudeDegrees", "AltitudeMeters"})
+LAP_VALUES = frozenset({"TotalTimeSeconds", "DistanceMeters", "Intensity"})
+MAX_TEXT_CHARS = 500
+# A week of one-second points is 604,800; more in one file is a bomb, not a recording.
+MAX_POINTS = 1_000_000
+
+
+def looks_like_tcx(head: bytes) -> bool:
+    """An XML document (after any BOM/whitespace) whose root is ``TrainingCenterDatabase``."""
+    return root_element_name(head) == ROOT
+
+
+def parse_tcx_time(text: str | None) -> dt.datetime | None:
+    """``xsd:dateTime`` with or without fractions, ``Z`` or an offset; None when unreadable."""
+    return parse_time(text)
+
+
+@dataclass
+class _RawLap:
+    start: str | None
+    values: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class TcxActivity:
+    """One ``<Activity>`` as recorded: raw laps and raw points (cadence as the file gives it)."""
+
+    sport_text: str
+    texts: dict[str, str] = field(default_factory=dict)
+    laps: list[_RawLap] = field(default_factory=list)
+    points: list[dict[str, str]] = field(default_factory=list)
+
+
+class _TcxStream(XmlStream):
+    """Collects activities, laps and points; depths are counted from the open ``<Activity>``."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(source, "TCX")
+        self.points = 0
+        self.activities: list[TcxActivity] = []
+        self.act: TcxActivity | None = None
+        self.base = 0
+        self.point: dict[str, str] | None = None
+        self.track = 0
+
+    def opened(self, name: str, attrib: dict[str, str]) -> None:
+        act = self.act
+        if act is None:
+            if name == "Activity":
+                self.act, self.base, self.track = TcxActivity((attrib.get("Sport") or "").strip()), len(self.path), 0
+            return
+        rel = len(self.path) - self.base
+        if rel == 3 and name == "Trackpoint":
+            self.point = {"track": str(self.track)}
+        elif rel == 2 and name == "Track":
+            self.track += 1
+        elif rel == 1 and name == "Lap":
+            act.laps.append(_RawLap(attrib.get("StartTime")))
+
+    def closed(self, name: str, text: str) -> None:
+        act = self.act
+        if act is None:
+            return
+        rel = len(self.path) - self.base
+        point = self.point
+        if point is not None:
+            if rel >= 4:
+                if text:
+                    _point_value(point, name, self.path[-2], text)
+            elif rel == 3:
+                act.points.append(point)
+                self.points += 1
+                if self.points > MAX_POINTS:
+                    raise ReadError(
+                        self.source,
+                        f"TCX has more than {MAX_POINTS:,} track points (weeks of one-second points); refused",
+                    )
+                self.point = None
+        elif rel == 2:
+            parent = self.path[-2]
+            if name in LAP_VALUES and parent == "Lap" and text and act.laps:
+                act.laps[-1].values.setdefault(name, text.strip())
+            elif name == "Name" and parent == "Creator" and text:
+                act.texts.setdefault("Creator", text.strip()[:MAX_TEXT_CHARS])
+        elif rel == 1 and name in ("Id", "Notes") and text:
+            act.texts.setdefault(name, text.strip()[:MAX_TEXT_CHARS])
+        elif rel == 0:
+            self.activities.append(act)
+            self.act = None
+
+
+def parse_tcx(data: bytes, source: str) -> list[TcxActivity]:
+    """Stream a TCX document into its activities (no judgement beyond parsing)."""
+    check_xml(data, source)  # a DTD is refused before anything else is judged
+    root = root_element_name(data[:4096])
+    if root != ROOT:
+        raise ReadError(source, f"XML root element is <{root}>, not <{ROOT}>" if root else "not a TCX document")
+    stream = _TcxStream(source)
+    stream.run(data)
+    return stream.activities
+
+
+def _point_value(point: dict[str, str], name: str, parent: str, text: str) -> None:
+    if name == "Time" or name in POINT_NUMBERS:
+        point.setdefault(name, text)
+    elif name == "Value" and parent == "HeartRateBpm":
+        point.setdefault("HeartRate", text)
+    elif name in ("Speed", "RunCadence") and parent == "TPX":
+        point.setdefault(name, text)  # several extension blocks: the first value wins
+
+
+class TcxReader(Reader):
+    """One activity per TCX ``Activity`` element."""
+
+    name: ClassVar[str] = "tcx"
+    description: ClassVar[str] = "TCX activities (Garmin Training Center / Connect, Strava exports)"
+    extensions: ClassVar[tuple[str, ...]] = (".tcx",)
+
+    @classmethod
+    def sniff(cls, head: bytes) -> bool:
+        return looks_like_tcx(head)
+
+    def read(self, data: bytes, source: str) -> list[Activity]:
+        raw = parse_tcx(data, source)
+        digest = content_hash(data)
+        activities = []
+        for index, act in enumerate(raw):
+            activity = _activity(act, index, source, digest)
+            if activity is not None:
+                activities.append(activity)
+        if activities:
+            return activities
+        if raw:
+            raise NotAnActivityError(source, "TCX activities have no times; walkrun needs them to measure durations")
+        raise NotAnActivityError(source, "TCX has no activities (only courses or workouts)")
+
+
+@hookimpl
+def register_readers(register: Callable[[type[Reader]], None]) -> None:
+    register(TcxReader)
+
+
+# --- activity ----------------------------------------------------------------
+
+
+def _track_points(act: TcxActivity, foot: bool) -> tuple[list[TrackPoint], int]:
+    points = []
+    untimed = 0
+    for raw in act.points:
+        moment = parse_time(raw.get("Time"))
+        if moment is None:
+            untimed += 1
+            continue
+        run_cadence = parse_number(raw.get("RunCadence"))
+        cadence = parse_number(raw.get("Cadence"))
+        if run_cadence is not None:
+            steps: float | None = 2 * run_cadence  # RunCadence counts one foot (strides/min)
+        elif cadence is not None:
+            # Trackpoint <Cadence> is pedal rpm on bikes; on foot devices write strides.
+            steps = 2 * cadence if foot else cadence
+        else:
+            steps = None
+        points.append(
+            TrackPoint(
+                t=moment.timestamp(),
+                lat=parse_number(raw.get("LatitudeDegrees")),
+                lon=parse_number(raw.get("LongitudeDegrees")),
+                ele=parse_number(raw.get("AltitudeMeters")),
+                heart_rate=parse_number(raw.get("HeartRate")),
+                cadence_spm=steps,
+                speed_mps=parse_number(raw.get("Speed")),
+                distance_m=parse_number(raw.get("DistanceMeters")),
+                segment=int(raw["track"]),
+            )
+        )
+    return points, untimed
+
+
+@dataclass
+class _LapInfo:
+    start: float | None  # POSIX seconds
+    timer_s: float | None
+    distance_m: float | None
+    intensity: str | None
+
+
+def _lap_infos(act: TcxActivity, warnings: list[str]) -> list[_LapInfo]:
+    """Laps with readable, plausible values; a lap repeated with the same start and timer counts once."""
+    seen: set[tuple[float | None, float | None]] = set()
+    out = []
+    dropped = 0
+    for lap in act.laps:
+        start = parse_time(lap.start)
+        timer = parse_number(lap.values.get("TotalTimeSeconds"))
+        if timer is not None and not 0 <= timer <= MAX_ELAPSED_S:
+            warnings.append(f"a lap timer of {timer:.0f} s is impossible and was ignored")
+            timer = None
+        dist = parse_number(lap.values.get("DistanceMeters"))
+        if dist is not None and not 0 <= dist <= 1e7:
+            dist = None
+        key = (start.timestamp() if start else None, timer)
+        if start is not None and key in seen:
+            dropped += 1
+            continue
+        seen.add(key)
+        intensity = lap.values.get("Intensity")
+        out.append(_LapInfo(key[0], timer, dist, intensity.lower() if intensity else None))
+    if dropped:
+        warnings.append(f"{dropped} lap(s) repeating an earlier lap left out (distance and time counted once)")
+    return out
+
+
+def _start_time(act: TcxActivity, laps: list[_LapInfo], points: list[TrackPoint]) -> float | None:
+    """The activity's start: Id, first lap or first point, ignoring a date far from the recording."""
+    id_time = parse_time(act.texts.get("Id"))
+    candidates = [id_time.timestamp()] if id_time else []
+    candidates += [lap.start for lap in laps if lap.start is not None]
+    if points:
+        first = points[0].t
+        near = [c for c in candidates if abs(c - first) <= MAX_TIME_GAP_S]
+        return min([*near, first])
+    return candidates[0] if candidates else None
+
+
+def _activity(act: TcxActivity, index: int, source: str, digest: str) -> Activity | None:
+    sport_text = act.sport_text.lower()
+    sport = SPORTS.get(sport_text, sport_text or "unknown")
+    raw_points, untimed = _track_points(act, is_foot_sport(sport))
+    cleaned = clean_points(raw_points)
+    points = cleaned.points
+    warnings = list(cleaned.warnings)
+    if untimed:
+        warnings.append(f"{untimed} point(s) without a readable time left out")
+    laps = _lap_infos(act, warnings)
+    t0 = _start_time(act, laps, points)
+    if t0 is None:
+        return None
+    times = [max(0.0, p.t - t0) for p in points]
+    dists = _distances(points, cleaned.steps_m)
+    derived = smoothed_speeds(times, dists)
+    speeds = [p.speed_mps if p.speed_mps is not None else derived[i] for i, p in enumerate(points)]
+    end_s = times[-1] if times else 0.0
+    for lap in laps:
+        # A lap's timer can outlast its last point; a lap dated far away says nothing.
+        if lap.start is not None and lap.timer_s is not None and 0 <= lap.start - t0 <= MAX_ELAPSED_S:
+            end_s = max(end_s, lap.start - t0 + lap.timer_s)
+    if end_s <= 0:
+        return None  # no duration anywhere: nothing walkrun can use
+    moving = _moving(laps, times, speeds, points, end_s, warnings)
+    distance = _distance(laps, dists, warnings)
+    samples = to_samples(points, times, speeds, dists)
+    id_time = parse_time(act.texts.get("Id"))
+    return Activity(
+        source=source,
+        content_hash=digest,
+        index=index,
+        sport=sport,
+        start_utc=dt.datetime.fromtimestamp(t0, dt.UTC),
+        utc_offset_s=_utc_offset(id_time),
+        elapsed_s=end_s,
+        moving_s=moving,
+        distance_m=distance,
+        columns=samples,
+        laps=_laps(laps, t0, end_s),
+        device=act.texts.get("Creator"),
+        description=act.texts.get("Notes", ""),
+        warnings=warnings,
+    )
+
+
+def _distance(laps: list[_LapInfo], dists: list[float | None], warnings: list[str]) -> float | None:
+    """The laps' total distance, unless it is far above what the track itself covers."""
+    lap_dist = [lap.distance_m for lap in laps if lap.distance_m is not None]
+    last_dist = next((d for d in reversed(dists) if d is not None), None)
+    distance = sum(lap_dist) if lap_dist else last_dist
+    if distance is not None and last_dist is not None and distance > last_dist * 1.5 + 100:
+        # Lap totals far above the track's own distance: repeated or corrupt laps.
+        warnings.append(
+            f"lap distances add up to {distance:.0f} m but the track covers {last_dist:.0f} m; using the track"
+        )
+        distance = last_dist
+    return distance
+
+
+def _moving(
+    laps: list[_LapInfo],
+    times: list[float],
+    speeds: list[float | None],
+    points: list[TrackPoint],
+    end_s: float,
+    warnings: list[str],
+) -> float | None:
+    """The device's timer (lap TotalTimeSeconds, which excludes pauses) or, without it, an estimate."""
+    if laps and all(lap.timer_s is not None for lap in laps):
+        timer = sum(lap.timer_s or 0.0 for lap in laps)
+        if timer > end_s + 1:
+            warnings.append(f"lap timers add up to {timer:.0f} s, more than the {end_s:.0f} s elapsed; capped")
+        return min(timer, end_s)
+    if times:
+        breaks = frozenset(i for i in range(1, len(points)) if points[i].segment != points[i - 1].segment)
+        return min(end_s, moving_seconds(times, speeds, breaks))
+    return None
+
+
+def _distances(points: list[TrackPoint], steps: list[float | None]) -> list[float | None]:
+    """The file's cumulative distance, or one built from positions when it has none."""
+    if any(p.distance_m is not None for p in points):
+        return [p.distance_m for p in points]
+    out: list[float | None] = []
+    total = 0.0
+    for i, p in enumerate(points):
+        step = steps[i]
+        if step is not None:
+            total += step
+        out.append(total if p.lat is not None else None)
+    return out
+
+
+def _laps(laps: list[_LapInfo], t0: float, end_s: float) -> list[Lap]:
+    offsets = [max(0.0, lap.start - t0) if lap.start is not None else None for lap in laps]
+    out = []
+    for i, lap in enumerate(laps):
+        begin = offsets[i]
+        if begin is None or begin > end_s:
+            continue
+        following = next((o for o in offsets[i + 1 :] if o is not None), None)
+        if following is not None:
+            elapsed = following - begin
+        elif lap.timer_s is not None:
+            elapsed = max(end_s - begin, lap.timer_s)
+        else:
+            elapsed = end_s - begin
+        intensity = lap.intensity
+        out.append(
+            Lap(
+                start_s=begin,
+                elapsed_s=max(0.0, min(elapsed, end_s)),
+                moving_s=lap.timer_s,
+                distance_m=lap.distance_m,
+                intensity=INTENSITIES.get(intensity, intensity) if intensity else None,
+            )
+        )
+    return out
+
+
+def _utc_offset(value: dt.datetime | None) -> int | None:
+    """Only a non-UTC offset in the file says anything about local time."""
+    if value is None or value.tzinfo is None:
+        return None
+    offset = value.utcoffset()
+    return int(offset.total_seconds()) if offset else None
