@@ -116,6 +116,7 @@ def _saved_state(store: Store, athlete_id: str, writer: str, key: str) -> dict[s
 
 
 FEED_STATE = "ics-feed"
+FEED_WRITER = "ics"  # the registered writer that renders live feeds (a plugin may replace it, by opt-in)
 FEED_HORIZON_DAYS = 12 * 7
 
 
@@ -125,14 +126,13 @@ def feed_calendar(store: Store, registry: Registry, athlete_id: str, today: dt.d
     The feed keeps state apart from file exports so each subscriber sees
     SEQUENCE rise exactly once per change, whichever way the plan was shared.
     """
-    from walkrun.builtin.writers.ics import render_calendar
-
     profile = store.profile(athlete_id)
     today = max(today, profile.injury_date)  # a profile entered ahead of time still gets a (quiet) feed
     ap = plan_for(store, registry, athlete_id, today, FEED_HORIZON_DAYS, lookback_days=PAST_DAYS)
     previous = store.writer_state(athlete_id, FEED_STATE)
     context = ExportContext(profile=ap.profile, protocol=ap.protocol, history=ap.history, options={}, state=previous)
-    data, state = render_calendar(ap.plan, context)
+    with registry.calling("writers", FEED_WRITER):
+        data, state = registry.writer(FEED_WRITER)().render(ap.plan, context)
     if state != previous:  # calendar clients poll often; most polls change nothing
         store.save_writer_state(athlete_id, FEED_STATE, state)
     return data

@@ -41,7 +41,7 @@ class History(BaseModel):
 
 def merge_checkins(checkins: Iterable[CheckIn]) -> dict[dt.date, CheckIn]:
     """One check-in per day: the worst score recorded for a date stands (see ``walkrun.evidence.pain``)."""
-    from walkrun.evidence.pain import by_day
+    from walkrun.domain.diary import by_day
 
     return by_day(checkins)
 

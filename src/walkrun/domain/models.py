@@ -198,7 +198,7 @@ class CheckIn(BaseModel):
         return self.night_pain or (self.max_pain or 0) > 0
 
     def merged(self, newer: CheckIn) -> CheckIn:
-        """This date's check-in with a later log applied (see ``walkrun.evidence.pain.combine``)."""
-        from walkrun.evidence.pain import combine
+        """This date's check-in with a later log applied (see ``walkrun.domain.diary.combine``)."""
+        from walkrun.domain.diary import combine
 
         return combine(self, newer)

@@ -320,4 +320,4 @@ def load_protocol_file(path: Path) -> Protocol:
 
 
 def builtin_protocol_dir() -> Path:
-    return Path(__file__).parent / "protocols"
+    return Path(__file__).parent.parent / "protocols"

@@ -27,7 +27,7 @@ from walkrun.domain.errors import UsageError
 from walkrun.engine.floors import effective_protocol
 from walkrun.domain.history import DoneSession, History
 from walkrun.domain.models import AthleteProfile
-from walkrun.evidence.pain import by_day
+from walkrun.domain.diary import by_day
 from walkrun.domain.plan import Decision, GateStatus, PastSession, Phase, Plan, Session, SessionKind, Step, Warning_
 from walkrun.domain.protocol import Protocol, WalkRunLevel
 from walkrun.engine.readiness import CLINICIAN_REVIEW, WATCH_SLACK_S, Evidence, Readiness

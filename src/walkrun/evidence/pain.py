@@ -12,55 +12,18 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from walkrun.domain.diary import SCORES as SCORES
+from walkrun.domain.diary import worse
+from walkrun.domain.diary import by_day as by_day  # re-exported: the engine asks here
+from walkrun.domain.diary import combine as combine
 from walkrun.domain.models import CheckIn
 from walkrun.domain.protocol import PainPolicy, PainRule
 from walkrun.domain.vocab import PainSignal, PainStatus
 
-SCORES = ("pain_during", "pain_after", "pain_next_morning")
-
-
-def _worse(a: int | None, b: int | None) -> int | None:
-    return b if a is None else a if b is None else max(a, b)
-
-
-def combine(older: CheckIn, newer: CheckIn) -> CheckIn:
-    """Apply a later log for the same date: worst score stands unless ``newer`` is a correction."""
-    data = older.model_dump()
-    peak = max(
-        (v for v in (older.max_pain, older.superseded_peak, newer.superseded_peak) if v is not None), default=None
-    )
-    for key in SCORES:
-        value = getattr(newer, key)
-        if value is None:
-            continue
-        data[key] = value if newer.correction else _worse(data[key], value)
-    for key in ("walk_min", "run_min"):
-        value = getattr(newer, key)
-        if value is not None:
-            data[key] = value if newer.correction else _worse(data[key], value)
-    data["night_pain"] = older.night_pain or newer.night_pain
-    data["note"] = "; ".join(n for n in (older.note, newer.note) if n)
-    if newer.correction:
-        data["reason"] = "; ".join(r for r in (older.reason, newer.reason) if r)
-        data["correction"] = True
-    merged = CheckIn.model_validate(data)
-    if peak is not None and (merged.max_pain is None or peak > merged.max_pain):
-        merged = merged.model_copy(update={"superseded_peak": peak})
-    return merged
-
-
-def by_day(checkins: Iterable[CheckIn]) -> dict[dt.date, CheckIn]:
-    """One check-in per date, in log order, with the worst-stands rule applied."""
-    merged: dict[dt.date, CheckIn] = {}
-    for c in checkins:
-        merged[c.date] = combine(merged[c.date], c) if c.date in merged else c
-    return merged
-
-
 def score(c: CheckIn, signal: PainSignal) -> int | None:
     """The score a rule listens to; for ANY it includes a score a correction lowered."""
     if signal is PainSignal.ANY:
-        return _worse(c.max_pain, c.superseded_peak)
+        return worse(c.max_pain, c.superseded_peak)
     if signal is PainSignal.NIGHT:
         return 1 if c.night_pain else 0
     return {PainSignal.DURING: c.pain_during, PainSignal.AFTER: c.pain_after}.get(signal, c.pain_next_morning)

@@ -101,9 +101,9 @@ from walkrun.fit.messages import (
     WktStepDuration,
     WktStepTarget,
 )
-from walkrun.plugins.writers import atomic_write
+from walkrun.domain.paths import atomic_write
 
-# The encoder's whole vocabulary stays importable from here (``from walkrun import fit_encode as fe``).
+# The encoder's whole vocabulary stays importable from here (``from walkrun.fit import encode as fe``).
 __all__ = [
     "ACTIVITY",
     "BYTE",

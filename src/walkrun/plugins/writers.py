@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import ClassVar
@@ -14,6 +12,7 @@ from walkrun.domain.errors import PluginError
 from walkrun.domain.history import History
 from walkrun.domain.models import AthleteProfile
 from walkrun.domain.notes import CoachNote
+from walkrun.domain.paths import atomic_write as atomic_write  # re-exported: writers write with it
 from walkrun.domain.plan import Plan
 from walkrun.domain.protocol import Protocol
 from walkrun.domain.sources import file_label as file_label  # re-exported: writers' public helpers
@@ -68,6 +67,14 @@ class Writer(ABC):
     def write(self, plan: Plan, context: ExportContext, out_dir: Path) -> list[Path] | WriteResult:
         """Write the plan under ``out_dir`` and return the written paths (and state)."""
 
+    def render(self, plan: Plan, context: ExportContext) -> tuple[bytes, dict[str, str]]:
+        """The plan as one document in memory, and the state to keep, for writers that can serve a live feed.
+
+        ``walkrun serve`` asks the registered ``ics`` writer for this, so a plugin that
+        replaces that writer (by opting in to overrides) replaces the feed too.
+        """
+        raise NotImplementedError(f"writer {self.name!r} cannot render a live feed")
+
     def state_scope(self, context: ExportContext, out_dir: Path) -> str:
         """Which saved state this export continues; ``""`` means one state per athlete and writer.
 
@@ -92,26 +99,6 @@ def checked_result(result: object, writer: str) -> WriteResult:
     if isinstance(result, list | tuple):
         got = f"a {got} holding {', '.join(sorted({type(p).__name__ for p in result if not isinstance(p, Path)}))}"
     raise PluginError(f"writer {writer!r} returned {got}; write() must return a list of Path or a WriteResult")
-
-
-def atomic_write(path: Path, data: bytes) -> Path:
-    """Write via a temporary file in the same folder, then rename over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        # mkstemp makes the file private (0600); exports are meant to be shared like any new file.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 # How a record came to be, in words a runner or physio reads (the data keeps the short code).

@@ -200,8 +200,11 @@ class IcsWriter(Writer):
         )
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
+    def render(self, plan: Plan, context: ExportContext) -> tuple[bytes, dict[str, str]]:
+        return render_calendar(plan, context)
+
     def write(self, plan: Plan, context: ExportContext, out_dir: Path) -> WriteResult:
-        data, state = render_calendar(plan, context)
+        data, state = self.render(plan, context)
         path = atomic_write(out_dir / f"{plan.athlete_id}{self.extension}", data)
         return WriteResult(paths=[path], state=state)
 
