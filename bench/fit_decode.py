@@ -18,10 +18,10 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
-from walkrun.fit.crc import crc16
-from walkrun.fit.decode import decode_fit
 from walkrun.builtin.readers.fit import FitReader
 from walkrun.domain.errors import ReadError
+from walkrun.fit.crc import crc16
+from walkrun.fit.decode import decode_fit
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = Path(os.environ.get("WALKRUN_SAMPLES", ROOT.parent / "shared" / "samples")) / "fit"

@@ -13,14 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from walkrun.app import samplegen
-from walkrun.evidence.classify import classify
 from walkrun.builtin.readers.fit import FitReader
-from walkrun.fit.encode import Sport, encode_activity
 from walkrun.domain.history import history_from_log
 from walkrun.domain.models import AthleteProfile, Preferences
-from walkrun.plugins.manager import make_plugin_manager
 from walkrun.engine.progression import build_plan
 from walkrun.engine.simulate import follow_plan
+from walkrun.evidence.classify import classify
+from walkrun.fit.encode import Sport, encode_activity
+from walkrun.plugins.manager import make_plugin_manager
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import xml_read  # a sibling script in bench/, not a package

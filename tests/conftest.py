@@ -11,8 +11,8 @@ import pytest
 
 from walkrun.domain.history import History
 from walkrun.domain.models import AthleteProfile
-from walkrun.plugins.manager import Registry, make_plugin_manager
 from walkrun.domain.protocol import Protocol
+from walkrun.plugins.manager import Registry, make_plugin_manager
 
 # Real device files: $WALKRUN_SAMPLES, else ../shared/samples next to the repository.
 SAMPLES_ENV = "WALKRUN_SAMPLES"

@@ -17,8 +17,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from walkrun.fit import encode as fe
+from walkrun.builtin.readers.fit import FitReader
 from walkrun.domain.activities import Activity, Lap, Sample
+from walkrun.domain.models import AthleteProfile, Preferences
+from walkrun.domain.plan import RUN_KINDS, WALK_KINDS, Phase, Session, SessionKind, Step, StepKind
 from walkrun.evidence.adherence import (
     UNPLANNED_LIMIT_S,
     Adherence,
@@ -30,9 +32,7 @@ from walkrun.evidence.adherence import (
     prescribed_blocks,
 )
 from walkrun.evidence.classify import classify
-from walkrun.builtin.readers.fit import FitReader
-from walkrun.domain.models import AthleteProfile, Preferences
-from walkrun.domain.plan import RUN_KINDS, WALK_KINDS, Phase, Session, SessionKind, Step, StepKind
+from walkrun.fit import encode as fe
 
 START = dt.datetime(2026, 5, 4, 7, 0, tzinfo=dt.UTC)
 PREFS = Preferences()
@@ -511,9 +511,9 @@ def test_compare_is_deterministic() -> None:
 @pytest.fixture(scope="module")
 def engine_sessions() -> list[Session]:
     from walkrun.domain.history import history_from_log
-    from walkrun.plugins.manager import make_plugin_manager
     from walkrun.engine.progression import build_plan
     from walkrun.engine.simulate import follow_plan
+    from walkrun.plugins.manager import make_plugin_manager
 
     injury = dt.date(2026, 1, 5)
     fwb = injury + dt.timedelta(weeks=8)

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from walkrun.domain.activities import Activity, Sample
-from walkrun.evidence.classify import Motion, Thresholds, classify, motion_of
 from walkrun.domain.models import Preferences
+from walkrun.evidence.classify import Motion, Thresholds, classify, motion_of
 from walkrun.plugins.manager import make_plugin_manager
 
 SHARED_SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"

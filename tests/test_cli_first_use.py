@@ -13,8 +13,8 @@ import pytest
 from click.shell_completion import BashComplete
 
 from walkrun.cli.root import cli
-from walkrun.fit.encode import Sport, encode_activity
 from walkrun.domain.models import AthleteProfile
+from walkrun.fit.encode import Sport, encode_activity
 from walkrun.store import Store
 
 Run = Callable[..., Any]

@@ -13,9 +13,9 @@ from pathlib import Path
 import click
 import pytest
 
-from walkrun.cli.root import cli
-from walkrun.cli.group import LazyCommand
 from walkrun.builtin.commands import COMMANDS
+from walkrun.cli.group import LazyCommand
+from walkrun.cli.root import cli
 
 HEAVY = ("pydantic", "walkrun.domain.models", "walkrun.store", "walkrun.engine.progression", "fitparse", "icalendar")
 COMMAND_MODULES = tuple({target.split(":")[0] for target, _ in COMMANDS.values()})

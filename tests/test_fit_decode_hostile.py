@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from walkrun.builtin.readers.fit import FitReader
 from walkrun.domain.activities import Activity
+from walkrun.domain.errors import ReadError
 from walkrun.fit.crc import crc16, crc16_reference
 from walkrun.fit.decode import MAX_PARTS, MAX_SESSIONS, decode_fit
-from walkrun.builtin.readers.fit import FitReader
-from walkrun.domain.errors import ReadError
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "fit"
 T0 = 1_100_000_000  # FIT seconds: 2024-11-08

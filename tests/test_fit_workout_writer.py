@@ -24,9 +24,9 @@ from walkrun.domain.errors import UsageError
 from walkrun.domain.history import history_from_log
 from walkrun.domain.models import AthleteProfile
 from walkrun.domain.plan import Plan, Session, SessionKind, Step, StepKind
-from walkrun.plugins.manager import BUILTIN_PLUGINS, Registry, make_plugin_manager
 from walkrun.engine.progression import build_plan
 from walkrun.engine.simulate import follow_plan
+from walkrun.plugins.manager import BUILTIN_PLUGINS, Registry, make_plugin_manager
 from walkrun.plugins.writers import ExportContext
 
 TODAY = dt.date(2026, 4, 20)

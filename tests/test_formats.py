@@ -10,13 +10,13 @@ from typing import ClassVar
 
 import pytest
 
-from walkrun.domain.activities import Activity
 from walkrun.builtin.readers import fit as fit_reader
 from walkrun.builtin.readers import gpx as gpx_reader
 from walkrun.builtin.readers import tcx as tcx_reader
 from walkrun.builtin.readers.fit import FitReader
 from walkrun.builtin.readers.gpx import GpxReader
 from walkrun.builtin.readers.tcx import TcxReader
+from walkrun.domain.activities import Activity
 from walkrun.domain.errors import ReadError
 from walkrun.ingest.formats import SNIFF_BYTES, decompress, pick_reader
 from walkrun.plugins.manager import BUILTIN_PLUGINS, make_plugin_manager

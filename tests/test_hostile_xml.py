@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from walkrun.domain.activities import Activity
-from walkrun.evidence.classify import classify
 from walkrun.builtin.readers.gpx import GpxReader
 from walkrun.builtin.readers.tcx import TcxReader
+from walkrun.domain.activities import Activity
 from walkrun.domain.errors import NotAnActivityError, ReadError
 from walkrun.domain.models import Preferences
+from walkrun.evidence.classify import classify
 
 T0 = dt.datetime(2026, 3, 2, 7, 0, 0, tzinfo=dt.UTC)
 DEG_PER_M = 1 / 111_195.0  # degrees of latitude per metre on walkrun's Earth radius

@@ -21,9 +21,9 @@ from walkrun.domain.errors import UsageError
 from walkrun.domain.history import history_from_log
 from walkrun.domain.models import AthleteProfile
 from walkrun.domain.plan import Plan
-from walkrun.plugins.manager import make_plugin_manager
 from walkrun.engine.progression import build_plan
 from walkrun.engine.simulate import follow_plan
+from walkrun.plugins.manager import make_plugin_manager
 from walkrun.plugins.writers import ExportContext
 
 INJURY = dt.date(2026, 1, 5)

@@ -19,16 +19,16 @@ from ical.calendar import Calendar as StrictCalendar
 from ical.calendar_stream import IcsCalendarStream
 from ical.timezone import IcsTimezoneInfo
 
-from walkrun.plugins import manager as plugins
 from walkrun.builtin.writers import ics as ics_writer
 from walkrun.builtin.writers.ics import IcsWriter, build_vtimezone, event_uid, render_calendar
 from walkrun.domain.errors import UsageError
 from walkrun.domain.history import History, history_from_log
 from walkrun.domain.models import AthleteProfile, CheckIn
 from walkrun.domain.plan import Plan, SessionKind
-from walkrun.engine.progression import build_plan
 from walkrun.domain.protocol import Protocol
+from walkrun.engine.progression import build_plan
 from walkrun.engine.simulate import follow_plan
+from walkrun.plugins import manager as plugins
 from walkrun.plugins.writers import ExportContext, WriteResult
 
 FWB = dt.date(2026, 3, 2)

@@ -13,10 +13,10 @@ import pytest
 from conftest import SHARED_SAMPLES
 from walkrun.app import samplegen
 from walkrun.domain.activities import Activity, Sample
-from walkrun.evidence.classify import Motion, classify
 from walkrun.domain.errors import UsageError
-from walkrun.evidence.sessions import pain_from_text, read_pain_diary
 from walkrun.domain.models import Preferences
+from walkrun.evidence.classify import Motion, classify
+from walkrun.evidence.sessions import pain_from_text, read_pain_diary
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 ARCHIVE = SAMPLES / samplegen.ARCHIVE_NAME

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from walkrun.app import athlete
+from walkrun.app.importing import import_paths
 from walkrun.builtin.readers.fit import FitReader
+from walkrun.domain.models import AthleteProfile, Preferences
 from walkrun.fit.encode import Sport, encode_activity
 from walkrun.ingest.pipeline import iter_import
-from walkrun.app.importing import import_paths
-from walkrun.domain.models import AthleteProfile, Preferences
 from walkrun.plugins.readers import Reader
 from walkrun.store import Store
 

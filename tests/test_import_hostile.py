@@ -24,8 +24,8 @@ import pytest
 
 from walkrun.fit.encode import Sport, encode_activity
 from walkrun.ingest.pipeline import ImportItem, iter_import
-from walkrun.plugins.manager import make_plugin_manager
 from walkrun.ingest.strava_csv import read_strava_csv
+from walkrun.plugins.manager import make_plugin_manager
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs, symlinks and byte names are POSIX")
 

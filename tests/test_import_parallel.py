@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 
-from walkrun.domain.activities import Activity
-from walkrun.builtin.readers.fit import FitReader
-from walkrun.fit.encode import Sport, encode_activity
-from walkrun.ingest.pipeline import ImportItem, ProgressEvent, iter_import
-from walkrun.ingest.decode import CRASHED
 from walkrun.app.importing import import_paths
+from walkrun.builtin.readers.fit import FitReader
+from walkrun.domain.activities import Activity
 from walkrun.domain.models import AthleteProfile, Preferences
+from walkrun.fit.encode import Sport, encode_activity
+from walkrun.ingest.decode import CRASHED
+from walkrun.ingest.pipeline import ImportItem, ProgressEvent, iter_import
 from walkrun.plugins.readers import Reader
 from walkrun.store import Store
 

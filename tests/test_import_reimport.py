@@ -14,12 +14,12 @@ from typing import Any, ClassVar
 
 import pytest
 
-from walkrun.domain.activities import Activity
 from walkrun.app.athlete import classified_activities
-from walkrun.evidence.classify import Thresholds
-from walkrun.domain.errors import ReadError
 from walkrun.app.importing import ImportSummary, import_paths
+from walkrun.domain.activities import Activity
+from walkrun.domain.errors import ReadError
 from walkrun.domain.models import AthleteProfile
+from walkrun.evidence.classify import Thresholds
 from walkrun.plugins.readers import Reader
 from walkrun.store import Store
 

@@ -27,9 +27,16 @@ from hypothesis import strategies as st
 from walkrun.domain.activities import Activity
 from walkrun.domain.errors import NotAnActivityError, ReadError
 from walkrun.ingest.export_metadata import parse_number, parse_strava_date
-from walkrun.ingest.pipeline import ImportItem, ImportLimits, ProgressEvent, UnsafeNameError, iter_import, safe_member_name
-from walkrun.plugins.readers import Reader
+from walkrun.ingest.pipeline import (
+    ImportItem,
+    ImportLimits,
+    ProgressEvent,
+    UnsafeNameError,
+    iter_import,
+    safe_member_name,
+)
 from walkrun.ingest.strava_csv import read_strava_csv
+from walkrun.plugins.readers import Reader
 
 T0 = dt.datetime(2024, 3, 3, 7, 1, 2, tzinfo=dt.UTC)
 

@@ -13,16 +13,16 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from walkrun.app.schema import SCHEMA_ID, PlanDocument, plan_json_schema, plan_json_schema_text
+from walkrun.app.views import dumps, plan_view
 from walkrun.builtin.writers import json_doc as json_writer
 from walkrun.builtin.writers.json_doc import JsonWriter, plan_document, plan_from_view
 from walkrun.domain.history import history_from_log
 from walkrun.domain.models import AthleteProfile
 from walkrun.domain.plan import Plan
-from walkrun.plugins.manager import make_plugin_manager
 from walkrun.engine.progression import build_plan
-from walkrun.app.schema import SCHEMA_ID, PlanDocument, plan_json_schema, plan_json_schema_text
 from walkrun.engine.simulate import follow_plan
-from walkrun.app.views import dumps, plan_view
+from walkrun.plugins.manager import make_plugin_manager
 from walkrun.plugins.writers import ExportContext
 
 REPO = Path(__file__).resolve().parents[1]

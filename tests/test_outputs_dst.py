@@ -20,9 +20,9 @@ from walkrun.builtin.writers.ics import render_calendar
 from walkrun.domain.history import History
 from walkrun.domain.models import AthleteProfile
 from walkrun.domain.plan import Plan, SessionKind, Step, StepKind
-from walkrun.plugins.manager import make_plugin_manager
-from walkrun.engine.progression import build_plan
 from walkrun.domain.protocol import Protocol
+from walkrun.engine.progression import build_plan
+from walkrun.plugins.manager import make_plugin_manager
 from walkrun.plugins.writers import ExportContext
 
 UTC = dt.UTC

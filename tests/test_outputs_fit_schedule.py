@@ -13,12 +13,12 @@ import pytest
 from garmin_fit_sdk import Decoder, Stream
 
 from walkrun.builtin.writers.fit_workouts import SCHEDULE_FILE, FitWorkoutWriter
-from walkrun.fit.schedule import fit_local_timestamp
 from walkrun.domain.history import History
 from walkrun.domain.models import AthleteProfile
 from walkrun.domain.plan import Plan
-from walkrun.engine.progression import build_plan
 from walkrun.domain.protocol import Protocol
+from walkrun.engine.progression import build_plan
+from walkrun.fit.schedule import fit_local_timestamp
 from walkrun.plugins.writers import ExportContext
 
 TODAY = dt.date(2026, 4, 20)

@@ -15,8 +15,8 @@ from walkrun.builtin.writers.fit_workouts import FitWorkoutWriter
 from walkrun.domain.history import History
 from walkrun.domain.models import AthleteProfile
 from walkrun.domain.plan import Session, SessionKind, StepKind
-from walkrun.engine.progression import build_plan
 from walkrun.domain.protocol import Protocol
+from walkrun.engine.progression import build_plan
 from walkrun.plugins.writers import ExportContext
 
 TODAY = dt.date(2026, 4, 20)

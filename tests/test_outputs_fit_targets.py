@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from garmin_fit_sdk import Decoder, Stream
 
-from walkrun.domain.activities import Activity, Sample
 from walkrun.builtin.writers.fit_workouts import SCHEDULE_FILE, FitWorkoutWriter
+from walkrun.domain.activities import Activity, Sample
 from walkrun.domain.errors import UsageError
 from walkrun.domain.history import History
 from walkrun.domain.models import AthleteProfile, Preferences
 from walkrun.domain.plan import Plan
-from walkrun.engine.progression import build_plan
 from walkrun.domain.protocol import Protocol
+from walkrun.engine.progression import build_plan
 from walkrun.engine.targets import EffortFacts, TargetKind, TargetMode, effort_from_activities, run_target
 from walkrun.plugins.writers import ExportContext
 

@@ -13,8 +13,8 @@ from walkrun.builtin.writers.platforms import IntervalsWriter, ZwoWriter
 from walkrun.domain.history import History
 from walkrun.domain.models import AthleteProfile
 from walkrun.domain.plan import Plan
-from walkrun.engine.progression import build_plan
 from walkrun.domain.protocol import Protocol
+from walkrun.engine.progression import build_plan
 from walkrun.plugins.writers import ExportContext
 
 TODAY = dt.date(2026, 4, 20)

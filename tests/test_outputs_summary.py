@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from walkrun.app.athlete import AthletePlan, plan_for
-from walkrun.builtin.writers.summary_html import MAX_FLAGS, SummaryWriter, render_summary, weeks_back
 from walkrun.app.export import export_plan
 from walkrun.app.roster import red_flags
+from walkrun.builtin.writers.summary_html import MAX_FLAGS, SummaryWriter, render_summary, weeks_back
 from walkrun.engine.simulate import follow_plan
-from walkrun.store import Store
 from walkrun.plugins.writers import ExportContext
+from walkrun.store import Store
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 FWB = dt.date(2026, 3, 2)

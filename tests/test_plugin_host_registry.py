@@ -10,8 +10,8 @@ import pytest
 
 import walkrun
 from walkrun.domain.errors import PluginError, ReadError
-from walkrun.ingest.formats import pick_reader
 from walkrun.domain.models import Condition
+from walkrun.ingest.formats import pick_reader
 from walkrun.plugins.manager import make_plugin_manager
 from walkrun.plugins.readers import SniffError
 from walkrun.plugins.writers import WriteResult, checked_result

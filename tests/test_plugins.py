@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import walkrun
-from walkrun.plugins import hookspecs
 from walkrun.domain.errors import UsageError
+from walkrun.plugins import hookspecs
 from walkrun.plugins.manager import make_plugin_manager
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"

@@ -13,14 +13,14 @@ from collections import defaultdict
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from walkrun.app.views import dumps, plan_view
 from walkrun.domain.history import history_from_log
 from walkrun.domain.models import AthleteProfile, CheckIn, Weekday
 from walkrun.domain.plan import Plan, Session, SessionKind
-from walkrun.plugins.manager import make_plugin_manager
-from walkrun.engine.progression import build_plan, running_ladder
 from walkrun.domain.protocol import Protocol
+from walkrun.engine.progression import build_plan, running_ladder
 from walkrun.engine.simulate import follow_plan
-from walkrun.app.views import dumps, plan_view
+from walkrun.plugins.manager import make_plugin_manager
 
 REGISTRY = make_plugin_manager(load_entrypoints=False, env={})
 INJURY = dt.date(2026, 1, 5)

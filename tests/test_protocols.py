@@ -8,8 +8,8 @@ import pytest
 
 from walkrun.domain.errors import ProtocolError
 from walkrun.domain.models import Condition
-from walkrun.plugins.manager import Registry
 from walkrun.domain.protocol import Tissue, builtin_protocol_dir, load_protocol_file
+from walkrun.plugins.manager import Registry
 
 
 def test_every_shipped_protocol_validates_and_cites_known_sources(registry: Registry) -> None:

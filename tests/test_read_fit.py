@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from walkrun.domain.activities import Activity
 from walkrun.builtin.readers import fit as fit_reader
 from walkrun.builtin.readers.fit import FitReader, looks_like_fit
+from walkrun.domain.activities import Activity
 from walkrun.domain.errors import NotAnActivityError, ReadError
 from walkrun.plugins.manager import BUILTIN_PLUGINS, make_plugin_manager
 

@@ -10,13 +10,13 @@ import gpxpy
 import gpxpy.gpx
 import pytest
 
-from walkrun.domain.activities import Activity
 from walkrun.builtin.readers import gpx as gpx_reader
 from walkrun.builtin.readers._trackmath import EARLIEST_TIME, LATEST_TIME, as_utc, haversine_m
 from walkrun.builtin.readers.gpx import GpxReader, looks_like_gpx, parse_gpx, sport_from_type
+from walkrun.domain.activities import Activity
 from walkrun.domain.errors import NotAnActivityError, ReadError
-from walkrun.plugins.manager import BUILTIN_PLUGINS, make_plugin_manager
 from walkrun.ingest.xmlsafe import xml_text
+from walkrun.plugins.manager import BUILTIN_PLUGINS, make_plugin_manager
 
 SHARED_SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 GPX_DIR = SHARED_SAMPLES / "gpx"

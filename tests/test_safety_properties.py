@@ -19,14 +19,14 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import walkrun
-from walkrun.engine.floors import floors_for
 from walkrun.domain.models import AthleteProfile, CheckIn, ClinicalTestResult, Condition
-from walkrun.evidence.pain import by_day
 from walkrun.domain.plan import Plan, SessionKind
-from walkrun.plugins.manager import make_plugin_manager
-from walkrun.engine.progression import floored
 from walkrun.domain.protocol import Protocol
 from walkrun.domain.vocab import Action, SessionStatus
+from walkrun.engine.floors import floors_for
+from walkrun.engine.progression import floored
+from walkrun.evidence.pain import by_day
+from walkrun.plugins.manager import make_plugin_manager
 
 REGISTRY = make_plugin_manager(load_entrypoints=False, env={})
 INJURY = dt.date(2026, 1, 5)

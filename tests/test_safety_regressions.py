@@ -16,9 +16,9 @@ import pytest
 from walkrun.domain.history import history_from_log
 from walkrun.domain.models import AthleteProfile
 from walkrun.domain.plan import Session
-from walkrun.plugins.manager import make_plugin_manager
 from walkrun.engine.progression import build_plan
 from walkrun.engine.simulate import follow_plan
+from walkrun.plugins.manager import make_plugin_manager
 
 D = dt.timedelta(days=1)
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"

@@ -20,8 +20,8 @@ import pytest
 import walkrun.serve.app
 import walkrun.serve.cache
 from conftest import INJURY
-from walkrun.domain.activities import Activity
 from walkrun.app.export import feed_calendar
+from walkrun.domain.activities import Activity
 from walkrun.domain.models import AthleteProfile, CheckIn
 from walkrun.plugins.manager import Registry
 from walkrun.serve.app import ServeOptions, create_app

@@ -10,8 +10,8 @@ import pytest
 
 from walkrun.domain.activities import Activity
 from walkrun.domain.errors import StoreError, UnknownAthleteError
-from walkrun.ingest.items import ImportItem
 from walkrun.domain.models import AthleteProfile, CheckIn, ClinicalTestResult
+from walkrun.ingest.items import ImportItem
 from walkrun.store import Store, tables
 
 OpenStore = Callable[[], Store]

@@ -13,12 +13,12 @@ if TYPE_CHECKING:
     from walkrun.domain.activities import Activity, Lap, Sample
     from walkrun.domain.errors import NotAnActivityError, ReadError, WalkrunError
     from walkrun.domain.history import DoneSession, History
-    from walkrun.plugins.hookspecs import hookimpl
     from walkrun.domain.models import AthleteProfile, CheckIn, ClinicalTestResult, Condition, Preferences
     from walkrun.domain.plan import Decision, Plan, Session, Step
+    from walkrun.domain.protocol import Protocol, load_protocol_file
     from walkrun.engine.planning import history_for, plan_for
     from walkrun.engine.progression import build_plan
-    from walkrun.domain.protocol import Protocol, load_protocol_file
+    from walkrun.plugins.hookspecs import hookimpl
     from walkrun.plugins.readers import Reader
     from walkrun.plugins.writers import ExportContext, Writer, atomic_write
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from walkrun.evidence.classify import Classification, Thresholds, classify
-from walkrun.evidence.sessions import ClassifiedActivity, assemble_history
 from walkrun.domain.history import DoneSession, History
 from walkrun.domain.models import AthleteProfile
 from walkrun.domain.plan import Plan, Session
-from walkrun.plugins.manager import Registry
-from walkrun.engine.progression import Judge, RunCheck, build_plan, floored
 from walkrun.domain.protocol import Protocol
-from walkrun.store import Store
 from walkrun.domain.tolerances import Tolerances
+from walkrun.engine.progression import Judge, RunCheck, build_plan, floored
+from walkrun.evidence.classify import Classification, Thresholds, classify
+from walkrun.evidence.sessions import ClassifiedActivity, assemble_history
+from walkrun.plugins.manager import Registry
+from walkrun.store import Store
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from pathlib import Path
 from walkrun.app.athlete import AthletePlan, plan_for
 from walkrun.domain.errors import UsageError
 from walkrun.domain.plan import Plan
-from walkrun.plugins.manager import Registry
-from walkrun.store import Store
 from walkrun.engine.targets import EffortFacts, effort_from_activities
+from walkrun.plugins.manager import Registry
 from walkrun.plugins.writers import ExportContext, WriteResult, checked_result
+from walkrun.store import Store
 
 PAST_DAYS = 14  # calendars keep the last two weeks, showing what was actually done
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from walkrun import __version__
-from walkrun.ingest.pipeline import ProgressEvent, iter_import
 from walkrun.ingest.decode import fingerprint
 from walkrun.ingest.fs import printable
+from walkrun.ingest.pipeline import ProgressEvent, iter_import
 from walkrun.plugins.readers import Reader
 from walkrun.store import Store
 

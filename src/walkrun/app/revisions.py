@@ -6,9 +6,9 @@ import datetime as dt
 from typing import Any
 
 from walkrun.app.athlete import plan_for
+from walkrun.app.views import dumps, plan_view
 from walkrun.plugins.manager import Registry
 from walkrun.store import Store
-from walkrun.app.views import dumps, plan_view
 
 REVISION_HORIZON_DAYS = 28
 

@@ -9,16 +9,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from walkrun.evidence import pain
 from walkrun.app.athlete import AthletePlan, plan_for
 from walkrun.domain.errors import WalkrunError
 from walkrun.domain.history import merge_checkins
 from walkrun.domain.models import AthleteProfile
 from walkrun.domain.notes import CoachNote
 from walkrun.domain.plan import SessionKind
+from walkrun.domain.vocab import Action, PainSignal, PainStatus, WarningKind
+from walkrun.evidence import pain
 from walkrun.plugins.manager import Registry
 from walkrun.store import Store
-from walkrun.domain.vocab import Action, PainSignal, PainStatus, WarningKind
 
 MISSED_CHECKIN_DAYS = 7
 SEVERE_PAIN = 5

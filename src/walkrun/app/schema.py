@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 
+from walkrun.app.views import dumps
 from walkrun.domain.models import Condition, Side
 from walkrun.domain.plan import Phase, SessionKind, StepKind
-from walkrun.app.views import dumps
 from walkrun.domain.vocab import Action
 
 SCHEMA_ID = "walkrun-plan/1"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from walkrun.plugins.hookspecs import hookimpl
 from walkrun.domain.protocol import Protocol, builtin_protocol_dir
+from walkrun.plugins.hookspecs import hookimpl
 
 
 @hookimpl

@@ -34,9 +34,9 @@ from walkrun.cli.core import (
     plain_words,
     plugins_dir_arg,
 )
+from walkrun.cli.glossary import help_epilog
 from walkrun.cli.group import LazyGroup, command_word
 from walkrun.domain.errors import WalkrunError
-from walkrun.cli.glossary import help_epilog
 from walkrun.domain.paths import HOME_ENV, PLUGINS_DIR_ENV
 
 __all__ = ["DATE", "PAIN", "Ctx", "cli", "emit_json", "err", "fail", "main", "out"]

@@ -16,13 +16,13 @@ import datetime as dt
 from collections.abc import Iterable
 
 from walkrun.domain.activities import Activity
-from walkrun.evidence.classify import classify
-from walkrun.evidence.sessions import ClassifiedActivity, assemble_history
 from walkrun.domain.history import DoneSession, History
 from walkrun.domain.models import AthleteProfile, CheckIn, ClinicalTestResult
 from walkrun.domain.plan import Plan
-from walkrun.engine.progression import Judge, build_plan
 from walkrun.domain.protocol import Protocol
+from walkrun.engine.progression import Judge, build_plan
+from walkrun.evidence.classify import classify
+from walkrun.evidence.sessions import ClassifiedActivity, assemble_history
 
 
 def history_for(

@@ -21,18 +21,17 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from walkrun.engine import prescribe
-from walkrun.engine import responses
+from walkrun.domain.diary import by_day
 from walkrun.domain.errors import UsageError
-from walkrun.engine.floors import effective_protocol
 from walkrun.domain.history import DoneSession, History
 from walkrun.domain.models import AthleteProfile
-from walkrun.domain.diary import by_day
 from walkrun.domain.plan import Decision, GateStatus, PastSession, Phase, Plan, Session, SessionKind, Step, Warning_
 from walkrun.domain.protocol import Protocol, WalkRunLevel
-from walkrun.engine.readiness import CLINICIAN_REVIEW, WATCH_SLACK_S, Evidence, Readiness
 from walkrun.domain.tolerances import Tolerances
 from walkrun.domain.vocab import Action, WarningKind
+from walkrun.engine import prescribe, responses
+from walkrun.engine.floors import effective_protocol
+from walkrun.engine.readiness import CLINICIAN_REVIEW, WATCH_SLACK_S, Evidence, Readiness
 
 __all__ = ["CLINICIAN_REVIEW", "Judge", "RunCheck", "Rung", "build_plan", "floored", "running_ladder"]
 

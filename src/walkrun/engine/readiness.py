@@ -11,12 +11,12 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 
-from walkrun.evidence import pain
 from walkrun.domain.history import DoneSession
 from walkrun.domain.models import AthleteProfile, CheckIn, ClinicalTestResult
 from walkrun.domain.plan import Criterion, GateStatus
 from walkrun.domain.protocol import Protocol
 from walkrun.domain.vocab import PainStatus
+from walkrun.evidence import pain
 
 DAY = dt.timedelta(days=1)
 # A watch started a few seconds late must not turn a 45-minute walk into a failed one.

@@ -12,14 +12,14 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from walkrun.evidence import pain
 from walkrun.domain.history import DoneSession
 from walkrun.domain.models import CheckIn
 from walkrun.domain.plan import PastSession, Phase, SessionKind
 from walkrun.domain.protocol import PainRule
-from walkrun.engine.readiness import CLINICIAN_REVIEW, walk_verdict
 from walkrun.domain.sources import source_name
 from walkrun.domain.vocab import Action, PainAction, PainStatus, SessionStatus, WarningKind
+from walkrun.engine.readiness import CLINICIAN_REVIEW, walk_verdict
+from walkrun.evidence import pain
 
 if TYPE_CHECKING:
     from walkrun.engine.prescribe import Rx

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from walkrun.domain.history import History, sessions_from_checkins
 from walkrun.domain.models import AthleteProfile, CheckIn, ClinicalTestResult
 from walkrun.domain.plan import Session, SessionKind
-from walkrun.engine.progression import build_plan
 from walkrun.domain.protocol import Protocol
+from walkrun.engine.progression import build_plan
 
 ACTIVE = {SessionKind.BRISK_WALK, SessionKind.WALK_RUN, SessionKind.RUN}
 

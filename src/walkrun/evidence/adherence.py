@@ -25,11 +25,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from walkrun.domain.activities import Activity
-from walkrun.evidence.adherence_blocks import Block, BlockKind, Part, executed_blocks, prescribed_blocks
-from walkrun.evidence.classify import Classification
 from walkrun.domain.models import Preferences
 from walkrun.domain.plan import Session
 from walkrun.domain.tolerances import Tolerances
+from walkrun.evidence.adherence_blocks import Block, BlockKind, Part, executed_blocks, prescribed_blocks
+from walkrun.evidence.classify import Classification
 
 __all__ = [
     "UNPLANNED_LIMIT_S",

@@ -19,10 +19,10 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from walkrun.domain.activities import Activity, Lap
-from walkrun.evidence.classify import MIN_RUN_BLOCK_S, Classification, Motion, Segment, Thresholds, motion_of
 from walkrun.domain.models import Preferences
 from walkrun.domain.plan import Session, Step, StepKind
 from walkrun.domain.sample_columns import SampleColumns, present
+from walkrun.evidence.classify import MIN_RUN_BLOCK_S, Classification, Motion, Segment, Thresholds, motion_of
 
 __all__ = ["Block", "BlockKind", "Part", "executed_blocks", "prescribed_blocks"]
 

@@ -8,17 +8,16 @@ that was never reported is *unknown*, never pain-free.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from walkrun.domain.diary import SCORES as SCORES
-from walkrun.domain.diary import worse
 from walkrun.domain.diary import by_day as by_day  # re-exported: the engine asks here
 from walkrun.domain.diary import combine as combine
+from walkrun.domain.diary import worse
 from walkrun.domain.models import CheckIn
 from walkrun.domain.protocol import PainPolicy, PainRule
 from walkrun.domain.vocab import PainSignal, PainStatus
+
 
 def score(c: CheckIn, signal: PainSignal) -> int | None:
     """The score a rule listens to; for ANY it includes a score a correction lowered."""

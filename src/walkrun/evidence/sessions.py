@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from walkrun.domain.activities import Activity
-from walkrun.evidence.classify import Classification
 from walkrun.domain.errors import UsageError
 from walkrun.domain.history import DoneSession, History, merge_checkins, sessions_from_checkins
 from walkrun.domain.models import CheckIn, ClinicalTestResult
-from walkrun.evidence.pain import judge
 from walkrun.domain.protocol import PainPolicy, PainRule, Tissue
 from walkrun.domain.vocab import PainAction, PainSignal, PainStatus
+from walkrun.evidence.classify import Classification
+from walkrun.evidence.pain import judge
 
 _SCORE = r"(10|[0-9])(?:\s*/\s*10)?"
 _TAGS = [

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeAlias
 
+from walkrun.domain.paths import atomic_write
 from walkrun.fit.builders import (
     CustomTarget,
     Summary,
@@ -101,7 +102,6 @@ from walkrun.fit.messages import (
     WktStepDuration,
     WktStepTarget,
 )
-from walkrun.domain.paths import atomic_write
 
 # The encoder's whole vocabulary stays importable from here (``from walkrun.fit import encode as fe``).
 __all__ = [

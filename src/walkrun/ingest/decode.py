@@ -26,11 +26,11 @@ from multiprocessing.context import BaseContext
 from typing import Literal
 
 from walkrun.domain.activities import Activity
-from walkrun.evidence.classify import Thresholds, classify
 from walkrun.domain.errors import NotAnActivityError, ReadError
+from walkrun.domain.models import Preferences
+from walkrun.evidence.classify import Thresholds, classify
 from walkrun.ingest.export_metadata import ExportMeta
 from walkrun.ingest.formats import pick_reader
-from walkrun.domain.models import Preferences
 from walkrun.plugins.readers import Reader, SniffError
 
 __all__ = ["DecodeJob", "DecodeResult", "Decoded", "Decoder", "decode", "fingerprint", "implausible", "prepared"]

@@ -28,6 +28,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
+from walkrun.domain.models import Preferences
 from walkrun.ingest.decode import Decoder
 from walkrun.ingest.items import (
     ImportCache,
@@ -40,7 +41,6 @@ from walkrun.ingest.items import (
     safe_member_name,
 )
 from walkrun.ingest.walk import Step, Walk
-from walkrun.domain.models import Preferences
 from walkrun.plugins.readers import Reader
 
 __all__ = [

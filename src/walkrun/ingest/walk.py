@@ -21,8 +21,7 @@ from typing import IO, Literal
 
 from walkrun.domain.activities import Activity
 from walkrun.domain.errors import ReadError
-from walkrun.ingest.export_metadata import ExportMeta, GarminSummary, StravaRow, normalise_export_path, parse_garmin_summaries
-from walkrun.ingest.formats import decompress
+from walkrun.domain.models import Preferences
 from walkrun.ingest.archives import (
     STRAVA_CSV,
     ZIP_MAGIC,
@@ -33,6 +32,14 @@ from walkrun.ingest.archives import (
     strava_root,
 )
 from walkrun.ingest.decode import DecodeJob, Decoder, Pending, implausible, prepared
+from walkrun.ingest.export_metadata import (
+    ExportMeta,
+    GarminSummary,
+    StravaRow,
+    normalise_export_path,
+    parse_garmin_summaries,
+)
+from walkrun.ingest.formats import decompress
 from walkrun.ingest.fs import FolderFile, file_key, list_folder, one_line, open_regular, printable, regular_problem
 from walkrun.ingest.items import (
     ImportCache,
@@ -42,7 +49,6 @@ from walkrun.ingest.items import (
     KnownContent,
     ProgressEvent,
 )
-from walkrun.domain.models import Preferences
 from walkrun.ingest.strava_csv import read_strava_csv
 
 # A name pattern, not a fixed path: Garmin has moved these files between export versions,

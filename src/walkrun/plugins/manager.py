@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pluggy
 
-from walkrun.plugins import hookspecs
 from walkrun.domain.errors import PluginError, ProtocolError, UsageError, WalkrunError
 from walkrun.domain.paths import PLUGINS_DIR_ENV
+from walkrun.plugins import hookspecs
 from walkrun.plugins.host import (
     ALLOW_OVERRIDE_ENV,
     CommandCollector,

@@ -35,8 +35,8 @@ from starlette.types import Receive, Scope, Send
 
 from walkrun.app.coaches import Access, access_for_token
 from walkrun.app.export import feed_calendar
-from walkrun.plugins.manager import Registry, get_registry
 from walkrun.app.roster import build_roster
+from walkrun.plugins.manager import Registry, get_registry
 from walkrun.serve import page
 from walkrun.serve.cache import ContentKeys, FeedCache, Rendered, data_version, registry_fingerprint
 from walkrun.serve.http import (

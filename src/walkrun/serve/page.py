@@ -6,8 +6,8 @@ import datetime as dt
 import html
 from collections.abc import Iterable
 
-from walkrun.domain.notes import short
 from walkrun.app.roster import RosterRow
+from walkrun.domain.notes import short
 
 __all__ = ["card", "page"]
 

@@ -24,10 +24,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from walkrun.domain.activities import Activity
 from walkrun.domain.errors import StoreError, UnknownAthleteError
-from walkrun.ingest.items import ImportCache, ImportItem
 from walkrun.domain.models import AthleteProfile, CheckIn, ClinicalTestResult
 from walkrun.domain.notes import CoachNote
 from walkrun.domain.paths import DB_NAME, HOME_ENV, default_home
+from walkrun.ingest.items import ImportCache, ImportItem
 from walkrun.store import migrate
 from walkrun.store.activities import SAME_ACTIVITY_S, Activities, Duplicate
 from walkrun.store.athletes import Athletes

@@ -30,7 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "protocols": ("walkrun.builtin.commands.read:protocols", "The rehab protocols (--show ID for one in full)."),
     "plugins": ("walkrun.builtin.commands.read:plugins", "Loaded plugins and what each added."),
     "athletes": ("walkrun.builtin.commands.read:athletes", "The athletes in this store."),
-    "import": ("walkrun.builtin.commands.importing:import_command", "Import watch files, folders and zip exports (FIT/GPX/TCX)."),
+    "import": (
+        "walkrun.builtin.commands.importing:import_command",
+        "Import watch files, folders and zip exports (FIT/GPX/TCX).",
+    ),
     "activities": ("walkrun.builtin.commands.importing:activities", "Imported activities: walk/run minutes and pain."),
     "diary": ("walkrun.builtin.commands.importing:diary", "Import a CSV pain diary."),
     "sync": ("walkrun.builtin.commands.coach:sync", "Import new files, compare with the plan and re-plan."),

@@ -16,12 +16,12 @@ from rich import box
 from rich.table import Table
 
 from walkrun.app.athlete import plan_for
-from walkrun.cli.core import DATE, PAIN, Ctx, emit_json, err, fail, out, print_diff
 from walkrun.app.importing import import_paths
-from walkrun.domain.models import CheckIn
-from walkrun.domain.plan import SessionKind
 from walkrun.app.revisions import diff_plans, store_revision
 from walkrun.app.roster import RosterRow, build_roster
+from walkrun.cli.core import DATE, PAIN, Ctx, emit_json, err, fail, out, print_diff
+from walkrun.domain.models import CheckIn
+from walkrun.domain.plan import SessionKind
 
 SYNC_LOOKBACK_DAYS = 14
 

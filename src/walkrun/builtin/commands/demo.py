@@ -16,25 +16,25 @@ from typing import TYPE_CHECKING
 
 from walkrun.app import samplegen
 from walkrun.app.athlete import plan_for
-from walkrun.domain.errors import UsageError
-from walkrun.evidence.sessions import read_pain_diary
 from walkrun.app.export import export_plan
 from walkrun.app.importing import import_paths
-from walkrun.domain.models import AthleteProfile, ClinicalTestResult, Condition
 from walkrun.app.revisions import store_revision
-from walkrun.engine.simulate import follow_plan
-from walkrun.store import Store
 from walkrun.app.views import dumps, status_view
+from walkrun.domain.errors import UsageError
+from walkrun.domain.models import AthleteProfile, ClinicalTestResult, Condition
 from walkrun.domain.vocab import WarningKind
+from walkrun.engine.simulate import follow_plan
+from walkrun.evidence.sessions import read_pain_diary
+from walkrun.store import Store
 
 if TYPE_CHECKING:
-    from walkrun.cli.core import Ctx
     from walkrun.app.export import Exported
     from walkrun.app.importing import ImportSummary
+    from walkrun.cli.core import Ctx
     from walkrun.domain.models import CheckIn
     from walkrun.domain.plan import GateStatus, Plan
-    from walkrun.plugins.manager import Registry
     from walkrun.domain.protocol import Protocol
+    from walkrun.plugins.manager import Registry
 
 DEMO_ATHLETE = "demo-runner"
 TESTS_ON = dt.date(2026, 4, 21)

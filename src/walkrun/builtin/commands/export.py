@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from walkrun.cli.core import DATE, Ctx, emit_json, fail, out
 from walkrun.app.export import export_plan, parse_formats
+from walkrun.cli.core import DATE, Ctx, emit_json, fail, out
 
 DEFAULT_FORMATS = "ics,fit,json,html,summary"
 

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import click
 
 from walkrun.cli.core import Ctx, complete_protocol_ids, emit_json, fail, out
-from walkrun.domain.errors import WalkrunError
 from walkrun.cli.glossary import GLOSSARY, lookup
+from walkrun.domain.errors import WalkrunError
 
 if TYPE_CHECKING:
     from walkrun.domain.protocol import Protocol

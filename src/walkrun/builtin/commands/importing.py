@@ -13,17 +13,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from walkrun.app.athlete import classified_activities, plan_for
-from walkrun.cli.core import LOG_EXAMPLE, Ctx, emit_json, err, fail, out, save_revision
-from walkrun.evidence.sessions import DIARY_COLUMNS, local_day, pain_evidence, read_pain_diary
-from walkrun.domain.history import merge_checkins
-from walkrun.ingest.pipeline import ProgressEvent
-from walkrun.ingest.fs import printable
 from walkrun.app.importing import ImportSummary as ImportSummary  # re-exported: sync and the demo use it
 from walkrun.app.importing import import_paths as import_paths
+from walkrun.cli.core import LOG_EXAMPLE, Ctx, emit_json, err, fail, out, save_revision
+from walkrun.domain.history import merge_checkins
+from walkrun.evidence.sessions import DIARY_COLUMNS, local_day, pain_evidence, read_pain_diary
+from walkrun.ingest.fs import printable
+from walkrun.ingest.pipeline import ProgressEvent
 
 if TYPE_CHECKING:
-    from walkrun.evidence.sessions import ClassifiedActivity
     from walkrun.domain.models import AthleteProfile, CheckIn
+    from walkrun.evidence.sessions import ClassifiedActivity
 
 
 def command_hint(c: Ctx, athlete_id: str, *args: str) -> str:

@@ -44,8 +44,8 @@ def log(
     date stands. A mistaken score is replaced only with --correct --reason, which stays in the history.
     """
     from walkrun.app.athlete import plan_for
-    from walkrun.domain.models import CheckIn
     from walkrun.app.views import status_view
+    from walkrun.domain.models import CheckIn
 
     athlete_id = c.athlete_id()
     today = c.today(athlete_id)

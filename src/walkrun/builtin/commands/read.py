@@ -14,10 +14,10 @@ from rich import box
 from rich.table import Table
 
 from walkrun.app.athlete import plan_for
-from walkrun.cli.core import Ctx, complete_protocol_ids, emit_json, err, out, print_diff, print_next
-from walkrun.builtin.commands.note import print_notes
-from walkrun.evidence.sessions import WeekEvidence, weekly_evidence
 from walkrun.app.views import decision_view, plan_view, protocol_view, status_view
+from walkrun.builtin.commands.note import print_notes
+from walkrun.cli.core import Ctx, complete_protocol_ids, emit_json, err, out, print_diff, print_next
+from walkrun.evidence.sessions import WeekEvidence, weekly_evidence
 
 # "(shared/seeds/001_7a7af401252b9963.txt)": a source's file, too long a word for an 80-column table.
 FILE_REF = re.compile(r"\s*\([\w./-]+\.(?:txt|md|toml)\)")
@@ -102,8 +102,8 @@ def plan(c: Ctx, /, weeks: int, export_dir: Path | None, as_json: bool) -> None:
     athlete_id = c.athlete_id()
     today = c.today(athlete_id)
     if export_dir is not None:
-        from walkrun.builtin.commands.export import DEFAULT_FORMATS
         from walkrun.app.export import export_plan, parse_formats
+        from walkrun.builtin.commands.export import DEFAULT_FORMATS
 
         _, exported = export_plan(
             c.store, c.registry, athlete_id, today, parse_formats(DEFAULT_FORMATS, c.registry), export_dir,

@@ -1,2 +1,1 @@
-"""Built-in readers: FIT, GPX and TCX bytes in, activities out.
-"""
+"""Built-in readers: FIT, GPX and TCX bytes in, activities out."""

@@ -15,11 +15,11 @@ from typing import ClassVar
 
 from pydantic import ValidationError
 
-from walkrun.domain.activities import Activity
 from walkrun.builtin.readers._trackmath import content_hash
 from walkrun.builtin.readers.fit_activities import build_activities
-from walkrun.fit.decode import FitFormatError, decode_fit
+from walkrun.domain.activities import Activity
 from walkrun.domain.errors import ReadError
+from walkrun.fit.decode import FitFormatError, decode_fit
 from walkrun.plugins.hookspecs import hookimpl
 from walkrun.plugins.readers import Reader
 

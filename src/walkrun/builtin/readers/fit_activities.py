@@ -15,12 +15,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from walkrun.domain.activities import Activity, Lap, SampleColumns, rpe_from_tenths
 from walkrun.builtin.readers._trackmath import is_foot_sport, moving_seconds, smoothed_speeds
+from walkrun.domain.activities import Activity, Lap, SampleColumns, rpe_from_tenths
+from walkrun.domain.errors import NotAnActivityError, ReadError
 from walkrun.fit.decode import MAX_SESSIONS, FitDecoded, FitGroup
 from walkrun.fit.profile import FIT_EPOCH_UNIX, RELATIVE_TIME_LIMIT
 from walkrun.fit.records import NAN, RecordColumns
-from walkrun.domain.errors import NotAnActivityError, ReadError
 
 __all__ = ["MAX_ACTIVITY_S", "build_activities"]
 

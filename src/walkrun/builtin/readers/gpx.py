@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from walkrun.domain.activities import Activity
 from walkrun.builtin.readers._trackmath import (
     TrackPoint,
     clean_points,
@@ -29,10 +28,11 @@ from walkrun.builtin.readers._trackmath import (
     smoothed_speeds,
     to_samples,
 )
+from walkrun.domain.activities import Activity
 from walkrun.domain.errors import NotAnActivityError, ReadError
+from walkrun.ingest.xmlsafe import XmlStream, check_xml, root_element_name
 from walkrun.plugins.hookspecs import hookimpl
 from walkrun.plugins.readers import Reader
-from walkrun.ingest.xmlsafe import XmlStream, check_xml, root_element_name
 
 __all__ = ["GpxDocument", "GpxReader", "GpxTrack", "looks_like_gpx", "parse_gpx", "register_readers", "sport_from_type"]
 

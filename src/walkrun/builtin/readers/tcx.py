@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from walkrun.domain.activities import Activity, Lap
 from walkrun.builtin.readers._trackmath import (
     MAX_ELAPSED_S,
     MAX_TIME_GAP_S,
@@ -28,10 +27,11 @@ from walkrun.builtin.readers._trackmath import (
     smoothed_speeds,
     to_samples,
 )
+from walkrun.domain.activities import Activity, Lap
 from walkrun.domain.errors import NotAnActivityError, ReadError
+from walkrun.ingest.xmlsafe import XmlStream, check_xml, root_element_name
 from walkrun.plugins.hookspecs import hookimpl
 from walkrun.plugins.readers import Reader
-from walkrun.ingest.xmlsafe import XmlStream, check_xml, root_element_name
 
 __all__ = ["TcxActivity", "TcxReader", "looks_like_tcx", "parse_tcx", "parse_tcx_time", "register_readers"]
 

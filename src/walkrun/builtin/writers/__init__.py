@@ -1,2 +1,1 @@
-"""Built-in writers: a plan in; iCalendar, FIT workouts, JSON, HTML pages and platform files out.
-"""
+"""Built-in writers: a plan in; iCalendar, FIT workouts, JSON, HTML pages and platform files out."""

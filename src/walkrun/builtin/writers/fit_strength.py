@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from walkrun.fit import encode as fe
 from walkrun.domain.plan import Session, Step, StepKind
+from walkrun.fit import encode as fe
 
 __all__ = ["exercise_category", "strength_names", "strength_steps"]
 

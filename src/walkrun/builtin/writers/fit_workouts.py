@@ -17,11 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from walkrun.fit import encode as fe
-from walkrun.fit import schedule as fsch
 from walkrun.builtin.writers.fit_strength import encode_strength, strength_names
 from walkrun.domain.errors import UsageError
-from walkrun.plugins.hookspecs import hookimpl
 from walkrun.domain.plan import Plan, Session, SessionKind, Step, StepKind
 from walkrun.engine.targets import (
     StepTarget,
@@ -32,6 +29,9 @@ from walkrun.engine.targets import (
     target_mode,
     walk_target,
 )
+from walkrun.fit import encode as fe
+from walkrun.fit import schedule as fsch
+from walkrun.plugins.hookspecs import hookimpl
 from walkrun.plugins.writers import ExportContext, Writer, atomic_write
 
 FOLDER = "fit-workouts"

@@ -23,8 +23,8 @@ from walkrun.builtin.writers.html_sections import (
 from walkrun.builtin.writers.html_style import CSS
 from walkrun.builtin.writers.html_text import esc, time_tag
 from walkrun.domain.errors import UsageError
-from walkrun.plugins.hookspecs import hookimpl
 from walkrun.domain.plan import Plan
+from walkrun.plugins.hookspecs import hookimpl
 from walkrun.plugins.writers import ExportContext, Writer, atomic_write
 
 __all__ = ["HtmlWriter", "RatioPoint", "WeekTotals", "ratio_points", "render_html", "weekly_totals"]

@@ -45,8 +45,8 @@ from walkrun.builtin.writers.ics_events import (
 from walkrun.builtin.writers.ics_state import CalendarEntry, event_uid, load_state
 from walkrun.builtin.writers.ics_timezone import UTC, build_vtimezone, zone_for
 from walkrun.domain.errors import UsageError
-from walkrun.plugins.hookspecs import hookimpl
 from walkrun.domain.plan import Plan, SessionKind
+from walkrun.plugins.hookspecs import hookimpl
 from walkrun.plugins.writers import ExportContext, Writer, WriteResult, atomic_write
 
 __all__ = [

@@ -12,12 +12,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from walkrun.plugins.hookspecs import hookimpl
+from walkrun.app.schema import SCHEMA_ID, plan_json_schema
+from walkrun.app.views import dumps, plan_view, session_view
 from walkrun.domain.models import AthleteProfile
 from walkrun.domain.plan import PastSession, Plan
 from walkrun.domain.protocol import Protocol
-from walkrun.app.schema import SCHEMA_ID, plan_json_schema
-from walkrun.app.views import dumps, plan_view, session_view
+from walkrun.plugins.hookspecs import hookimpl
 from walkrun.plugins.writers import ExportContext, Writer, atomic_write, source_name
 
 __all__ = ["JsonWriter", "athlete_summary", "past_view", "plan_document", "plan_from_view", "plan_json_schema"]

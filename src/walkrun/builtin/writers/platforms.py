@@ -24,9 +24,9 @@ from typing import Any, ClassVar
 from xml.sax.saxutils import escape, quoteattr
 
 from walkrun.builtin.writers.fit_workouts import PREFIX, distinct_workouts, weeks_option
-from walkrun.plugins.hookspecs import hookimpl
 from walkrun.domain.plan import Plan, Session, SessionKind, Step, StepKind
 from walkrun.engine.targets import StepTarget, TargetKind, TargetMode, effort_with_options, run_target, target_mode
+from walkrun.plugins.hookspecs import hookimpl
 from walkrun.plugins.writers import ExportContext, Writer, atomic_write
 
 __all__ = ["IntervalsWriter", "ZwoWriter", "intervals_events", "intervals_text", "zwo_document"]

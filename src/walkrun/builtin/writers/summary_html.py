@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import ClassVar
 
 from walkrun.app.athlete import AthletePlan
+from walkrun.app.roster import red_flags
 from walkrun.domain.history import merge_checkins
-from walkrun.plugins.hookspecs import hookimpl
 from walkrun.domain.models import CONDITION_LABELS, CheckIn
 from walkrun.domain.notes import CoachNote
 from walkrun.domain.plan import Plan, SessionKind
-from walkrun.app.roster import red_flags
+from walkrun.plugins.hookspecs import hookimpl
 from walkrun.plugins.writers import ExportContext, Writer, atomic_write
 
 __all__ = ["SummaryWriter", "WeekBack", "register_writers", "render_summary", "weeks_back"]
