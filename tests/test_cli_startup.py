@@ -74,18 +74,18 @@ def test_command_modules_do_not_import_the_root_group() -> None:
     import ast
 
     src = Path(__file__).resolve().parents[1] / "src" / "walkrun"
-    for path in [src / "cli.py", *src.glob("cli_*.py")]:
-        imported = {
-            n.module for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.ImportFrom) and n.module
-        }
-        imported |= {
-            a.name for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Import) for a in n.names
-        }
-        if path.name == "cli.py":
-            assert not {m for m in imported if m.startswith("walkrun.cli_") and m not in (
-                "walkrun.cli.core", "walkrun.cli.group")}, path.name  # fmt: skip
-        else:
-            assert "walkrun.cli.root" not in imported, path.name
+
+    def imports(path: Path) -> set[str]:
+        tree = ast.parse(path.read_text())
+        found = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        return found | {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+
+    for path in (src / "cli").glob("*.py"):
+        assert not {m for m in imports(path) if m.startswith("walkrun.builtin")}, path.name
+    commands = list((src / "builtin" / "commands").glob("*.py"))
+    assert len(commands) > 5
+    for path in commands:
+        assert "walkrun.cli.root" not in imports(path), path.name
 
 
 def test_builtin_commands_come_through_the_register_commands_hook(run_cli) -> None:  # type: ignore[no-untyped-def]
