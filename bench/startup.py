@@ -41,7 +41,10 @@ def make_store(env: dict[str, str]) -> None:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as home:
-        env = {**os.environ, "WALKRUN_HOME": str(Path(home) / "store")}
+        # An installed walkrun has its bytecode cached (pip compiles it; the first run writes it), so
+        # measure that state even where the environment turns bytecode caching off.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["WALKRUN_HOME"] = str(Path(home) / "store")
         make_store(env)
         py = sys.executable
         walkrun = [py, "-m", "walkrun"]

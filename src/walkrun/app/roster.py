@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from walkrun.app.athlete import AthletePlan, plan_for
 from walkrun.domain.errors import WalkrunError
 from walkrun.domain.history import merge_checkins
-from walkrun.domain.models import AthleteProfile
+from walkrun.domain.models import AthleteProfile, Condition
 from walkrun.domain.notes import CoachNote
-from walkrun.domain.plan import SessionKind
+from walkrun.domain.plan import Phase, SessionKind
 from walkrun.domain.vocab import Action, PainSignal, PainStatus, WarningKind
 from walkrun.evidence import pain
 from walkrun.plugins.manager import Registry
@@ -47,9 +47,9 @@ class RosterRow(BaseModel):
 
     athlete: str
     name: str
-    condition: str
+    condition: Condition
     weeks_since_injury: float | None = None
-    phase: str
+    phase: Phase | None = Field(None, description="None when the athlete could not be planned (see problem)")
     level: str | None
     gate_open: bool
     gate_met: int = 0
@@ -136,9 +136,9 @@ def row_for(ap: AthletePlan) -> RosterRow:
     return RosterRow(
         athlete=ap.profile.athlete_id,
         name=ap.profile.name,
-        condition=ap.profile.condition.value,
+        condition=ap.profile.condition,
         weeks_since_injury=round((plan.today - ap.profile.injury_date).days / 7, 1),
-        phase=plan.phase.value,
+        phase=plan.phase,
         level=plan.level,
         gate_open=plan.gate.open,
         gate_met=sum(c.met for c in plan.gate.criteria),
@@ -197,8 +197,8 @@ def _problem_row(profile: AthleteProfile, problem: str) -> RosterRow:
     return RosterRow(
         athlete=profile.athlete_id,
         name=profile.name,
-        condition=profile.condition.value,
-        phase="?",
+        condition=profile.condition,
+        phase=None,
         level=None,
         gate_open=False,
         days_since_last_session=None,

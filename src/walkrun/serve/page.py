@@ -21,7 +21,7 @@ def card(athlete_id: str, name: str, row: RosterRow | None, url: str) -> str:
     else:
         since = row.days_since_last_session
         facts = [
-            ("Phase", row.phase),
+            ("Phase", row.phase or "?"),
             ("Level", row.level or "—"),
             ("Last session", "none yet" if since is None else ("today" if since == 0 else f"{since} days ago")),
             ("Last pain", row.last_pain or "none reported"),
