@@ -3,7 +3,7 @@
 Eight weeks after a femoral-neck stress injury the runner starts brisk walks,
 building from 15 to 45 minutes over seven weeks, four times a week, then three
 more weeks of 45-minute walks (ten weeks in all), recorded on a watch and
-exported from Strava as a bulk archive: FIT (our own encoder), GPX (gpxpy)
+exported from Strava as a bulk archive: FIT (our own encoder), GPX
 and TCX (ElementTree) files, an ``activities.csv`` with Strava's duplicated
 columns, pain tags in names and descriptions, a few slow or interrupted walks,
 one walk with a jog inside and one day with pain. ``samples/generate.py``
@@ -21,8 +21,6 @@ import random
 import zipfile
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
-
-import gpxpy.gpx
 
 from walkrun.fit.encode import Sport, encode_activity
 
@@ -130,26 +128,36 @@ def _utc_offset(walk: PlannedWalk) -> int:
     return 3600 if walk.day >= dt.date(2026, 3, 29) else 0
 
 
+GPX_NS = "http://www.topografix.com/GPX/1/1"
+GPXTPX_NS = "http://www.garmin.com/xmlschemas/TrackPointExtension/v1"
+
+
 def _gpx(walk: PlannedWalk, samples: list[Tick]) -> bytes:
-    gpx = gpxpy.gpx.GPX()
-    gpx.creator = "walkrun sample generator (gpxpy)"
-    gpx.nsmap["gpxtpx"] = "http://www.garmin.com/xmlschemas/TrackPointExtension/v1"
-    track = gpxpy.gpx.GPXTrack(name=_title(walk))
-    track.type = "walking"  # type: ignore[assignment]  # gpxpy's stub says None
-    seg = gpxpy.gpx.GPXTrackSegment()
+    # Written with ElementTree like the TCX files, so gpxpy stays a test oracle and not a run-time need.
+    ET.register_namespace("", GPX_NS)
+    ET.register_namespace("gpxtpx", GPXTPX_NS)
+
+    def q(tag: str) -> str:
+        return f"{{{GPX_NS}}}{tag}"
+
+    root = ET.Element(q("gpx"), version="1.1", creator="walkrun sample generator")
+    track = ET.SubElement(root, q("trk"))
+    ET.SubElement(track, q("name")).text = _title(walk)
+    ET.SubElement(track, q("type")).text = "walking"
+    seg = ET.SubElement(track, q("trkseg"))
     start = _start(walk)
     for (t, _, cad, hr), (lat, lon) in zip(samples, _positions(samples), strict=True):
         if t % 5:
             continue  # smart recording: a point every few seconds
-        point = gpxpy.gpx.GPXTrackPoint(lat, lon, elevation=35.0, time=start + dt.timedelta(seconds=t))
-        ext = ET.Element("gpxtpx:TrackPointExtension")
-        ET.SubElement(ext, "gpxtpx:hr").text = str(hr)
-        ET.SubElement(ext, "gpxtpx:cad").text = str(round((cad or 0) / 2))  # GPX cadence is per foot
-        point.extensions.append(ext)
-        seg.points.append(point)
-    track.segments.append(seg)
-    gpx.tracks.append(track)
-    return gpx.to_xml(prettyprint=True).encode("utf-8")
+        point = ET.SubElement(seg, q("trkpt"), lat=str(lat), lon=str(lon))
+        ET.SubElement(point, q("ele")).text = "35.0"
+        ET.SubElement(point, q("time")).text = (start + dt.timedelta(seconds=t)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        ext = ET.SubElement(ET.SubElement(point, q("extensions")), f"{{{GPXTPX_NS}}}TrackPointExtension")
+        ET.SubElement(ext, f"{{{GPXTPX_NS}}}hr").text = str(hr)
+        ET.SubElement(ext, f"{{{GPXTPX_NS}}}cad").text = str(round((cad or 0) / 2))  # GPX cadence is per foot
+    ET.indent(root)
+    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
 
 
 TCX_NS = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
@@ -159,7 +167,10 @@ AX_NS = "http://www.garmin.com/xmlschemas/ActivityExtension/v2"
 def _tcx(walk: PlannedWalk, samples: list[Tick]) -> bytes:
     ET.register_namespace("", TCX_NS)
     ET.register_namespace("ax", AX_NS)
-    q = lambda tag: f"{{{TCX_NS}}}{tag}"  # noqa: E731
+
+    def q(tag: str) -> str:
+        return f"{{{TCX_NS}}}{tag}"
+
     start = _start(walk)
     root = ET.Element(q("TrainingCenterDatabase"))
     acts = ET.SubElement(root, q("Activities"))
