@@ -51,23 +51,28 @@ def get(base: str, path: str, **headers: str) -> Reply:
         conn.close()
 
 
+def seed_walker(store: Store) -> None:
+    """Ann, eleven weeks after a femoral-neck injury, with pain-free 40-minute walks every other day."""
+    store.save_profile(
+        AthleteProfile.model_validate(
+            {
+                "athlete_id": "ann",
+                "condition": "femoral-neck-bsi",
+                "injury_date": INJURY,
+                "preferences": {"timezone": "Europe/London"},
+            }
+        )
+    )
+    for offset in range(56, 77, 2):
+        day = INJURY + dt.timedelta(days=offset)
+        store.add_checkin("ann", CheckIn(date=day, walk_min=40, pain_during=0, pain_after=0))
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     home = tmp_path / "home"
     with Store(home) as store:
-        store.save_profile(
-            AthleteProfile.model_validate(
-                {
-                    "athlete_id": "ann",
-                    "condition": "femoral-neck-bsi",
-                    "injury_date": INJURY,
-                    "preferences": {"timezone": "Europe/London"},
-                }
-            )
-        )
-        for offset in range(56, 77, 2):
-            day = INJURY + dt.timedelta(days=offset)
-            store.add_checkin("ann", CheckIn(date=day, walk_min=40, pain_during=0, pain_after=0))
+        seed_walker(store)
     return home
 
 

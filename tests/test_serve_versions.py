@@ -18,8 +18,8 @@ import pytest
 import walkrun.serve.app
 import walkrun.serve.cache
 from conftest import INJURY
-from test_serve_cache import get
-from walkrun.domain.models import AthleteProfile, CheckIn
+from test_serve_cache import get, seed_walker
+from walkrun.domain.models import CheckIn
 from walkrun.plugins.manager import Registry
 from walkrun.serve.app import ServeOptions, create_app
 from walkrun.serve.http import coach_path, feed_path
@@ -33,19 +33,7 @@ TODAY = INJURY + dt.timedelta(weeks=11)
 @pytest.fixture
 def seeded(open_store: OpenStore) -> OpenStore:
     with open_store() as store:
-        store.save_profile(
-            AthleteProfile.model_validate(
-                {
-                    "athlete_id": "ann",
-                    "condition": "femoral-neck-bsi",
-                    "injury_date": INJURY,
-                    "preferences": {"timezone": "Europe/London"},
-                }
-            )
-        )
-        for offset in range(56, 77, 2):
-            store.add_checkin("ann", CheckIn(date=INJURY + dt.timedelta(days=offset), walk_min=40, pain_during=0,
-                                             pain_after=0))  # fmt: skip
+        seed_walker(store)
     return open_store
 
 
