@@ -218,9 +218,11 @@ class XmlStream:
     The C parser calls :meth:`start`, :meth:`data` and :meth:`end` as it reads;
     subclasses receive local names (namespace and prefix dropped) through
     :meth:`opened` and :meth:`closed`, with ``self.path`` holding the open
-    elements' local names. Building no ``Element`` objects at all is what
-    makes this faster than a plain ``ElementTree`` parse (iterparse builds one
-    per element and then one event per start and end).
+    elements' local names. Only names a subclass asks for (:meth:`wants_open`,
+    :meth:`wants_close`, judged once per distinct tag) reach those hooks, so
+    the elements a reader ignores cost one dict lookup and no Python call
+    beyond ``start``/``end``: that per-element overhead is what dominated the
+    profile. Building no ``Element`` objects at all keeps memory flat.
 
     Safety: :func:`check_xml` (defusedxml) runs first and refuses any DTD, the
     only place entities and external references can be declared, and a DTD
@@ -234,7 +236,8 @@ class XmlStream:
         self.kind = kind
         self.limits = limits
         self.path: list[str] = []
-        self._names: dict[str, str] = {}
+        # tag as the parser reports it -> (local name, call opened?, call closed?)
+        self._tags: dict[str, tuple[str, bool, bool]] = {}
         self._text: list[str] = []
         self._count = 0
         self._max_depth = limits.max_depth
@@ -244,6 +247,14 @@ class XmlStream:
         self.data: Callable[[str], None] = self._text.append
 
     # Hooks for subclasses -----------------------------------------------------
+
+    def wants_open(self, name: str) -> bool:
+        """Whether :meth:`opened` should hear about elements with this local name."""
+        return True
+
+    def wants_close(self, name: str) -> bool:
+        """Whether :meth:`closed` should hear about elements with this local name."""
+        return True
 
     def opened(self, name: str, attrib: dict[str, str]) -> None:
         """An element started; ``self.path[-1] == name``."""
@@ -258,12 +269,18 @@ class XmlStream:
         path = self.path
         if len(path) >= self._max_depth or self._count > self._max_elements or attrib:
             self._bounds(attrib)
-        name = self._names.get(tag)
-        if name is None:
-            name = self._names[tag] = local_name(tag)
-        path.append(name)
+        known = self._tags.get(tag)
+        if known is None:
+            known = self._learn(tag)
+        path.append(known[0])
         self._text.clear()
-        self.opened(name, attrib)
+        if known[1]:
+            self.opened(known[0], attrib)
+
+    def _learn(self, tag: str) -> tuple[str, bool, bool]:
+        name = local_name(tag)
+        known = self._tags[tag] = (name, self.wants_open(name), self.wants_close(name))
+        return known
 
     def _bounds(self, attrib: dict[str, str]) -> None:
         limits = self.limits
@@ -276,11 +293,14 @@ class XmlStream:
 
     def end(self, tag: str) -> None:
         parts = self._text
-        text = (parts[0] if len(parts) == 1 else "".join(parts)) if parts else ""
-        parts.clear()
-        if len(text) > self._max_text:
+        if self._tags[tag][2]:
+            text = (parts[0] if len(parts) == 1 else "".join(parts)) if parts else ""
+            if len(text) > self._max_text:
+                raise ReadError(self.source, f"{self.kind} has a text over {self._max_text:,} characters; refused")
+            self.closed(self.path[-1], text)
+        elif len(parts) > 1 and sum(map(len, parts)) > self._max_text:
             raise ReadError(self.source, f"{self.kind} has a text over {self._max_text:,} characters; refused")
-        self.closed(self.path[-1], text)
+        parts.clear()
         self.path.pop()
 
     def close(self) -> None:

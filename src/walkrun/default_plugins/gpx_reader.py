@@ -107,6 +107,16 @@ class _Draft:
     values: dict[str, str] = field(default_factory=dict)
 
 
+_OPENS = frozenset({"gpx", "trk", "trkseg", "trkpt"})
+_POINT_LEAVES = frozenset({"time", "ele", "speed"})
+_EXTENSION_KEYS: dict[str, str] = {
+    **dict.fromkeys(HEART_RATE_TAGS, "hr"),
+    **dict.fromkeys(CADENCE_TAGS, "cad"),
+    **dict.fromkeys(SPEED_TAGS, "speed"),
+}
+_CLOSES = frozenset({"trk", "trkpt", *TRACK_TEXT, *_POINT_LEAVES})
+
+
 class _GpxStream(XmlStream):
     """Collects tracks and their points as the parser reads (depth: gpx 1, trk 2, trkseg 3, trkpt 4)."""
 
@@ -118,6 +128,12 @@ class _GpxStream(XmlStream):
         self.track: GpxTrack | None = None
         self.draft: _Draft | None = None
         self.segment = 0
+
+    def wants_open(self, name: str) -> bool:
+        return name in _OPENS
+
+    def wants_close(self, name: str) -> bool:
+        return name in _CLOSES or name.lower() in _EXTENSION_KEYS
 
     def opened(self, name: str, attrib: dict[str, str]) -> None:
         depth = len(self.path)
@@ -142,14 +158,7 @@ class _GpxStream(XmlStream):
                 if text:
                     _read_point_child(draft, name, text, depth)
             elif depth == 4:
-                _finish_point(draft, self.track)
-                self.points += 1
-                if self.points > MAX_POINTS:
-                    raise ReadError(
-                        self.source,
-                        f"GPX has more than {MAX_POINTS:,} track points (weeks of one-second points); refused",
-                    )
-                self.draft = None
+                self._finish(draft)
             return
         track = self.track
         if track is None:
@@ -159,6 +168,15 @@ class _GpxStream(XmlStream):
         elif depth == 2 and name == "trk":
             self.tracks.append(track)
             self.track = None
+
+    def _finish(self, draft: _Draft) -> None:
+        _finish_point(draft, self.track)
+        self.points += 1
+        if self.points > MAX_POINTS:
+            raise ReadError(
+                self.source, f"GPX has more than {MAX_POINTS:,} track points (weeks of one-second points); refused"
+            )
+        self.draft = None
 
 
 def parse_gpx(data: bytes, source: str) -> GpxDocument:
@@ -182,13 +200,9 @@ def _read_point_child(draft: _Draft, name: str, text: str, depth: int) -> None:
             draft.speed = text  # GPX 1.0 puts speed on the point itself
         return
     # Anything deeper sits in <extensions>; the first value of each kind wins.
-    key = name.lower()
-    if key in HEART_RATE_TAGS:
-        draft.values.setdefault("hr", text)
-    elif key in CADENCE_TAGS:
-        draft.values.setdefault("cad", text)
-    elif key in SPEED_TAGS:
-        draft.values.setdefault("speed", text)
+    key = _EXTENSION_KEYS.get(name.lower())
+    if key is not None:
+        draft.values.setdefault(key, text)
 
 
 def _finish_point(draft: _Draft, track: GpxTrack | None) -> None:

@@ -40,6 +40,9 @@ SPORTS: dict[str, str] = {"running": "running", "biking": "cycling", "other": "o
 INTENSITIES: dict[str, str] = {"active": "active", "resting": "rest"}
 POINT_NUMBERS = frozenset({"DistanceMeters", "Cadence", "LatitudeDegrees", "LongitudeDegrees", "AltitudeMeters"})
 LAP_VALUES = frozenset({"TotalTimeSeconds", "DistanceMeters", "Intensity"})
+_OPENS = frozenset({"Activity", "Lap", "Track", "Trackpoint"})
+_POINT_LEAVES = frozenset({"Time", *POINT_NUMBERS, "Value", "Speed", "RunCadence"})
+_CLOSES = frozenset({"Activity", "Trackpoint", "Id", "Notes", "Name", *LAP_VALUES, *_POINT_LEAVES})
 MAX_TEXT_CHARS = 500
 # A week of one-second points is 604,800; more in one file is a bomb, not a recording.
 MAX_POINTS = 1_000_000
@@ -82,6 +85,12 @@ class _TcxStream(XmlStream):
         self.base = 0
         self.point: dict[str, str] | None = None
         self.track = 0
+
+    def wants_open(self, name: str) -> bool:
+        return name in _OPENS
+
+    def wants_close(self, name: str) -> bool:
+        return name in _CLOSES
 
     def opened(self, name: str, attrib: dict[str, str]) -> None:
         act = self.act
