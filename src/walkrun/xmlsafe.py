@@ -13,6 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 from xml.etree.ElementTree import Element
 
 import defusedxml
@@ -21,6 +22,7 @@ import defusedxml.ElementTree as DET
 from walkrun.errors import ReadError
 
 __all__ = [
+    "Leaf",
     "XmlLimits",
     "XmlStream",
     "check_xml",
@@ -212,17 +214,39 @@ class XmlLimits:
 DEFAULT_LIMITS = XmlLimits()
 
 
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """Where a leaf element's text goes in the open record (a track point), by its local name.
+
+    ``child_key`` is used when the leaf is a direct child of the record,
+    ``deep_key`` when it sits deeper (extension blocks); ``parent``, when
+    set, is the local name the leaf's parent must have. The first value of
+    each key in a record wins (several extension blocks per point).
+    """
+
+    child_key: str | None
+    deep_key: str | None
+    parent: str | None = None
+
+
+class _Tag(NamedTuple):
+    name: str  # local name
+    opens: bool  # call opened()
+    closes: bool  # call closed()
+    leaf: Leaf | None
+
+
 class XmlStream:
     """Streaming ElementTree parse that keeps no tree: memory is bounded by the depth.
 
-    The C parser calls :meth:`start`, :meth:`data` and :meth:`end` as it reads;
-    subclasses receive local names (namespace and prefix dropped) through
-    :meth:`opened` and :meth:`closed`, with ``self.path`` holding the open
-    elements' local names. Only names a subclass asks for (:meth:`wants_open`,
-    :meth:`wants_close`, judged once per distinct tag) reach those hooks, so
-    the elements a reader ignores cost one dict lookup and no Python call
-    beyond ``start``/``end``: that per-element overhead is what dominated the
-    profile. Building no ``Element`` objects at all keeps memory flat.
+    The C parser calls :meth:`start`, :meth:`data` and :meth:`end` as it
+    reads; each distinct tag is judged once (local name, whether a hook
+    wants it, whether it is a record leaf) and remembered. A leaf's text goes
+    straight into ``self.record`` (the open track point, a dict) without a
+    further Python call; :meth:`opened` and :meth:`closed` hear only about
+    the names a subclass lists. Per-element Python work is what dominated the
+    profile, so elements a reader ignores cost two dict lookups and nothing
+    more. Building no ``Element`` objects at all keeps memory flat.
 
     Safety: :func:`check_xml` (defusedxml) runs first and refuses any DTD, the
     only place entities and external references can be declared, and a DTD
@@ -231,13 +255,18 @@ class XmlStream:
     ``kind`` (GPX, TCX).
     """
 
+    # Subclasses say which local names reach the hooks.
+    open_names: frozenset[str] = frozenset()
+    close_names: frozenset[str] = frozenset()
+
     def __init__(self, source: str, kind: str, limits: XmlLimits = DEFAULT_LIMITS) -> None:
         self.source = source
         self.kind = kind
         self.limits = limits
         self.path: list[str] = []
-        # tag as the parser reports it -> (local name, call opened?, call closed?)
-        self._tags: dict[str, tuple[str, bool, bool]] = {}
+        self.record: dict[str, str] | None = None
+        self.record_depth = 0  # len(self.path) of the record element while it is open
+        self._tags: dict[str, _Tag] = {}
         self._text: list[str] = []
         self._count = 0
         self._max_depth = limits.max_depth
@@ -248,19 +277,15 @@ class XmlStream:
 
     # Hooks for subclasses -----------------------------------------------------
 
-    def wants_open(self, name: str) -> bool:
-        """Whether :meth:`opened` should hear about elements with this local name."""
-        return True
-
-    def wants_close(self, name: str) -> bool:
-        """Whether :meth:`closed` should hear about elements with this local name."""
-        return True
+    def leaf(self, name: str) -> Leaf | None:
+        """How a leaf with this local name fills the record; None when it does not."""
+        return None
 
     def opened(self, name: str, attrib: dict[str, str]) -> None:
-        """An element started; ``self.path[-1] == name``."""
+        """An element in ``open_names`` started; ``self.path[-1] == name``."""
 
     def closed(self, name: str, text: str) -> None:
-        """An element ended; ``text`` is what it held since its last child (a leaf's value)."""
+        """An element in ``close_names`` ended (still on ``self.path``); ``text`` is what it held."""
 
     # ElementTree target protocol ----------------------------------------------
 
@@ -269,17 +294,15 @@ class XmlStream:
         path = self.path
         if len(path) >= self._max_depth or self._count > self._max_elements or attrib:
             self._bounds(attrib)
-        known = self._tags.get(tag)
-        if known is None:
-            known = self._learn(tag)
-        path.append(known[0])
+        known = self._tags.get(tag) or self._learn(tag)
+        path.append(known.name)
         self._text.clear()
-        if known[1]:
-            self.opened(known[0], attrib)
+        if known.opens:
+            self.opened(known.name, attrib)
 
-    def _learn(self, tag: str) -> tuple[str, bool, bool]:
+    def _learn(self, tag: str) -> _Tag:
         name = local_name(tag)
-        known = self._tags[tag] = (name, self.wants_open(name), self.wants_close(name))
+        known = self._tags[tag] = _Tag(name, name in self.open_names, name in self.close_names, self.leaf(name))
         return known
 
     def _bounds(self, attrib: dict[str, str]) -> None:
@@ -292,16 +315,23 @@ class XmlStream:
             raise ReadError(self.source, f"{self.kind} has an attribute over {limits.max_attribute_chars:,} characters")
 
     def end(self, tag: str) -> None:
+        known = self._tags[tag]
         parts = self._text
-        if self._tags[tag][2]:
-            text = (parts[0] if len(parts) == 1 else "".join(parts)) if parts else ""
-            if len(text) > self._max_text:
-                raise ReadError(self.source, f"{self.kind} has a text over {self._max_text:,} characters; refused")
-            self.closed(self.path[-1], text)
-        elif len(parts) > 1 and sum(map(len, parts)) > self._max_text:
-            raise ReadError(self.source, f"{self.kind} has a text over {self._max_text:,} characters; refused")
+        text = (parts[0] if len(parts) == 1 else "".join(parts)) if parts else ""
         parts.clear()
-        self.path.pop()
+        if len(text) > self._max_text:
+            raise ReadError(self.source, f"{self.kind} has a text over {self._max_text:,} characters; refused")
+        path = self.path
+        leaf = known.leaf
+        record = self.record
+        if leaf is not None and text and record is not None:
+            # Inline on purpose: this runs for every value of every point.
+            key = leaf.child_key if len(path) == self.record_depth + 1 else leaf.deep_key
+            if key is not None and key not in record and (leaf.parent is None or path[-2] == leaf.parent):
+                record[key] = text
+        if known.closes:
+            self.closed(known.name, text)
+        path.pop()
 
     def close(self) -> None:
         return None

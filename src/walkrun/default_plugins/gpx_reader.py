@@ -32,7 +32,7 @@ from walkrun.default_plugins._trackmath import (
 from walkrun.errors import NotAnActivityError, ReadError
 from walkrun.hookspecs import hookimpl
 from walkrun.readers import Reader
-from walkrun.xmlsafe import XmlStream, check_xml, root_element_name
+from walkrun.xmlsafe import Leaf, XmlStream, check_xml, root_element_name
 
 __all__ = ["GpxDocument", "GpxReader", "GpxTrack", "looks_like_gpx", "parse_gpx", "register_readers", "sport_from_type"]
 
@@ -94,31 +94,27 @@ class GpxDocument:
     tracks: list[GpxTrack]
 
 
-@dataclass
-class _Draft:
-    """A ``<trkpt>`` being read: raw texts, filled in as its children end."""
-
-    lat: str | None
-    lon: str | None
-    segment: int
-    time: str | None = None
-    ele: str | None = None
-    speed: str | None = None
-    values: dict[str, str] = field(default_factory=dict)
-
-
 _OPENS = frozenset({"gpx", "trk", "trkseg", "trkpt"})
+# Direct children of <trkpt> that are values; GPX 1.0 puts speed on the point itself.
 _POINT_LEAVES = frozenset({"time", "ele", "speed"})
+# Anything deeper sits in <extensions>, matched whatever its prefix or case.
 _EXTENSION_KEYS: dict[str, str] = {
     **dict.fromkeys(HEART_RATE_TAGS, "hr"),
     **dict.fromkeys(CADENCE_TAGS, "cad"),
-    **dict.fromkeys(SPEED_TAGS, "speed"),
+    **dict.fromkeys(SPEED_TAGS, "xspeed"),
 }
-_CLOSES = frozenset({"trk", "trkpt", *TRACK_TEXT, *_POINT_LEAVES})
+_CLOSES = frozenset({"trk", "trkpt", *TRACK_TEXT})
 
 
 class _GpxStream(XmlStream):
-    """Collects tracks and their points as the parser reads (depth: gpx 1, trk 2, trkseg 3, trkpt 4)."""
+    """Collects tracks and their points as the parser reads (depth: gpx 1, trk 2, trkseg 3, trkpt 4).
+
+    A point is a dict of raw texts (``lat``, ``lon``, ``time``, ``ele``,
+    ``speed``, ``hr``, ``cad``, ``xspeed``) filled by the stream itself.
+    """
+
+    open_names = _OPENS
+    close_names = _CLOSES
 
     def __init__(self, source: str) -> None:
         super().__init__(source, "GPX")
@@ -126,20 +122,19 @@ class _GpxStream(XmlStream):
         self.creator: str | None = None
         self.tracks: list[GpxTrack] = []
         self.track: GpxTrack | None = None
-        self.draft: _Draft | None = None
         self.segment = 0
 
-    def wants_open(self, name: str) -> bool:
-        return name in _OPENS
-
-    def wants_close(self, name: str) -> bool:
-        return name in _CLOSES or name.lower() in _EXTENSION_KEYS
+    def leaf(self, name: str) -> Leaf | None:
+        child = name if name in _POINT_LEAVES else None
+        deep = _EXTENSION_KEYS.get(name.lower())
+        return Leaf(child, deep) if child or deep else None
 
     def opened(self, name: str, attrib: dict[str, str]) -> None:
         depth = len(self.path)
         if depth == 4:
             if name == "trkpt" and self.track is not None:
-                self.draft = _Draft(attrib.get("lat"), attrib.get("lon"), self.segment)
+                self.record = {k: v for k in ("lat", "lon") if (v := attrib.get(k)) is not None}
+                self.record_depth = 4
         elif depth == 3:
             if name == "trkseg" and self.track is not None:
                 self.segment += 1
@@ -152,13 +147,10 @@ class _GpxStream(XmlStream):
 
     def closed(self, name: str, text: str) -> None:
         depth = len(self.path)
-        draft = self.draft
-        if draft is not None:
-            if depth >= 5:
-                if text:
-                    _read_point_child(draft, name, text, depth)
-            elif depth == 4:
-                self._finish(draft)
+        record = self.record
+        if record is not None:
+            if depth == 4:
+                self._finish(record)
             return
         track = self.track
         if track is None:
@@ -169,14 +161,15 @@ class _GpxStream(XmlStream):
             self.tracks.append(track)
             self.track = None
 
-    def _finish(self, draft: _Draft) -> None:
-        _finish_point(draft, self.track)
+    def _finish(self, record: dict[str, str]) -> None:
+        if self.track is not None:
+            _finish_point(record, self.segment, self.track)
         self.points += 1
         if self.points > MAX_POINTS:
             raise ReadError(
                 self.source, f"GPX has more than {MAX_POINTS:,} track points (weeks of one-second points); refused"
             )
-        self.draft = None
+        self.record = None
 
 
 def parse_gpx(data: bytes, source: str) -> GpxDocument:
@@ -190,45 +183,29 @@ def parse_gpx(data: bytes, source: str) -> GpxDocument:
     return GpxDocument(creator=stream.creator, tracks=stream.tracks)
 
 
-def _read_point_child(draft: _Draft, name: str, text: str, depth: int) -> None:
-    if depth == 5:
-        if name == "time":
-            draft.time = text
-        elif name == "ele":
-            draft.ele = text
-        elif name == "speed":
-            draft.speed = text  # GPX 1.0 puts speed on the point itself
-        return
-    # Anything deeper sits in <extensions>; the first value of each kind wins.
-    key = _EXTENSION_KEYS.get(name.lower())
-    if key is not None:
-        draft.values.setdefault(key, text)
-
-
-def _finish_point(draft: _Draft, track: GpxTrack | None) -> None:
-    if track is None:
-        return
-    moment = parse_time(draft.time)
+def _finish_point(raw: dict[str, str], segment: int, track: GpxTrack) -> None:
+    get = raw.get
+    moment = parse_time(get("time"))
     if moment is None:
         track.untimed += 1
         return
     if not track.points and track.utc_offset_s is None:
         offset = moment.utcoffset()
         track.utc_offset_s = int(offset.total_seconds()) if offset else None
-    lat, lon = parse_number(draft.lat), parse_number(draft.lon)
+    lat, lon = parse_number(get("lat")), parse_number(get("lon"))
     if lat is None or lon is None:
         track.unreadable += 1
-    speed = parse_number(draft.speed)
+    speed = parse_number(get("speed"))
     track.points.append(
         TrackPoint(
             t=moment.timestamp(),
             lat=lat,
             lon=lon,
-            ele=parse_number(draft.ele),
-            heart_rate=parse_number(draft.values.get("hr")),
-            cadence_spm=parse_number(draft.values.get("cad")),
-            speed_mps=speed if speed is not None else parse_number(draft.values.get("speed")),
-            segment=draft.segment,
+            ele=parse_number(get("ele")),
+            heart_rate=parse_number(get("hr")),
+            cadence_spm=parse_number(get("cad")),
+            speed_mps=speed if speed is not None else parse_number(get("xspeed")),
+            segment=segment,
         )
     )
 

@@ -31,7 +31,7 @@ from walkrun.default_plugins._trackmath import (
 from walkrun.errors import NotAnActivityError, ReadError
 from walkrun.hookspecs import hookimpl
 from walkrun.readers import Reader
-from walkrun.xmlsafe import XmlStream, check_xml, root_element_name
+from walkrun.xmlsafe import Leaf, XmlStream, check_xml, root_element_name
 
 __all__ = ["TcxActivity", "TcxReader", "looks_like_tcx", "parse_tcx", "parse_tcx_time", "register_readers"]
 
@@ -41,8 +41,14 @@ INTENSITIES: dict[str, str] = {"active": "active", "resting": "rest"}
 POINT_NUMBERS = frozenset({"DistanceMeters", "Cadence", "LatitudeDegrees", "LongitudeDegrees", "AltitudeMeters"})
 LAP_VALUES = frozenset({"TotalTimeSeconds", "DistanceMeters", "Intensity"})
 _OPENS = frozenset({"Activity", "Lap", "Track", "Trackpoint"})
-_POINT_LEAVES = frozenset({"Time", *POINT_NUMBERS, "Value", "Speed", "RunCadence"})
-_CLOSES = frozenset({"Activity", "Trackpoint", "Id", "Notes", "Name", *LAP_VALUES, *_POINT_LEAVES})
+_CLOSES = frozenset({"Activity", "Trackpoint", "Id", "Notes", "Name", *LAP_VALUES})
+# How a Trackpoint's leaves fill its record: the first value of each wins (several extension blocks).
+_LEAVES: dict[str, Leaf] = {
+    **{name: Leaf(name, name) for name in ("Time", *POINT_NUMBERS)},
+    "Value": Leaf(None, "HeartRate", parent="HeartRateBpm"),
+    "Speed": Leaf(None, "Speed", parent="TPX"),
+    "RunCadence": Leaf(None, "RunCadence", parent="TPX"),
+}
 MAX_TEXT_CHARS = 500
 # A week of one-second points is 604,800; more in one file is a bomb, not a recording.
 MAX_POINTS = 1_000_000
@@ -77,20 +83,19 @@ class TcxActivity:
 class _TcxStream(XmlStream):
     """Collects activities, laps and points; depths are counted from the open ``<Activity>``."""
 
+    open_names = _OPENS
+    close_names = _CLOSES
+
     def __init__(self, source: str) -> None:
         super().__init__(source, "TCX")
         self.points = 0
         self.activities: list[TcxActivity] = []
         self.act: TcxActivity | None = None
         self.base = 0
-        self.point: dict[str, str] | None = None
         self.track = 0
 
-    def wants_open(self, name: str) -> bool:
-        return name in _OPENS
-
-    def wants_close(self, name: str) -> bool:
-        return name in _CLOSES
+    def leaf(self, name: str) -> Leaf | None:
+        return _LEAVES.get(name)
 
     def opened(self, name: str, attrib: dict[str, str]) -> None:
         act = self.act
@@ -100,7 +105,8 @@ class _TcxStream(XmlStream):
             return
         rel = len(self.path) - self.base
         if rel == 3 and name == "Trackpoint":
-            self.point = {"track": str(self.track)}
+            self.record = {"track": str(self.track)}
+            self.record_depth = len(self.path)
         elif rel == 2 and name == "Track":
             self.track += 1
         elif rel == 1 and name == "Lap":
@@ -111,20 +117,10 @@ class _TcxStream(XmlStream):
         if act is None:
             return
         rel = len(self.path) - self.base
-        point = self.point
-        if point is not None:
-            if rel >= 4:
-                if text:
-                    _point_value(point, name, self.path[-2], text)
-            elif rel == 3:
-                act.points.append(point)
-                self.points += 1
-                if self.points > MAX_POINTS:
-                    raise ReadError(
-                        self.source,
-                        f"TCX has more than {MAX_POINTS:,} track points (weeks of one-second points); refused",
-                    )
-                self.point = None
+        record = self.record
+        if record is not None:
+            if rel == 3:
+                self._finish(act, record)
         elif rel == 2:
             parent = self.path[-2]
             if name in LAP_VALUES and parent == "Lap" and text and act.laps:
@@ -137,6 +133,15 @@ class _TcxStream(XmlStream):
             self.activities.append(act)
             self.act = None
 
+    def _finish(self, act: TcxActivity, record: dict[str, str]) -> None:
+        act.points.append(record)
+        self.points += 1
+        if self.points > MAX_POINTS:
+            raise ReadError(
+                self.source, f"TCX has more than {MAX_POINTS:,} track points (weeks of one-second points); refused"
+            )
+        self.record = None
+
 
 def parse_tcx(data: bytes, source: str) -> list[TcxActivity]:
     """Stream a TCX document into its activities (no judgement beyond parsing)."""
@@ -147,15 +152,6 @@ def parse_tcx(data: bytes, source: str) -> list[TcxActivity]:
     stream = _TcxStream(source)
     stream.run(data)
     return stream.activities
-
-
-def _point_value(point: dict[str, str], name: str, parent: str, text: str) -> None:
-    if name == "Time" or name in POINT_NUMBERS:
-        point.setdefault(name, text)
-    elif name == "Value" and parent == "HeartRateBpm":
-        point.setdefault("HeartRate", text)
-    elif name in ("Speed", "RunCadence") and parent == "TPX":
-        point.setdefault(name, text)  # several extension blocks: the first value wins
 
 
 class TcxReader(Reader):
