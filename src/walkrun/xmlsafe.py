@@ -9,6 +9,7 @@ live. Parsing goes through defusedxml, which raises on exactly those.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -290,15 +291,29 @@ class XmlStream:
     # ElementTree target protocol ----------------------------------------------
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
+        """Every bound checked per element: used when the cheap whole-document checks cannot vouch."""
         self._count += 1
+        if len(self.path) >= self._max_depth or self._count > self._max_elements or attrib:
+            self._bounds(attrib)
+        self._open(tag, attrib)
+
+    def _start_lean(self, tag: str, attrib: dict[str, str]) -> None:
+        """Depth checked per element; element count and attribute sizes were vouched for by :meth:`run`."""
         path = self.path
-        if len(path) >= self._max_depth or self._count > self._max_elements or attrib:
+        if len(path) >= self._max_depth:
             self._bounds(attrib)
         known = self._tags.get(tag) or self._learn(tag)
-        path.append(known.name)
+        path.append(known[0])
         self._text.clear()
-        if known.opens:
-            self.opened(known.name, attrib)
+        if known[1]:
+            self.opened(known[0], attrib)
+
+    def _open(self, tag: str, attrib: dict[str, str]) -> None:
+        known = self._tags.get(tag) or self._learn(tag)
+        self.path.append(known[0])
+        self._text.clear()
+        if known[1]:
+            self.opened(known[0], attrib)
 
     def _learn(self, tag: str) -> _Tag:
         name = local_name(tag)
@@ -322,24 +337,35 @@ class XmlStream:
         if len(text) > self._max_text:
             raise ReadError(self.source, f"{self.kind} has a text over {self._max_text:,} characters; refused")
         path = self.path
-        leaf = known.leaf
-        record = self.record
-        if leaf is not None and text and record is not None:
-            # Inline on purpose: this runs for every value of every point.
-            key = leaf.child_key if len(path) == self.record_depth + 1 else leaf.deep_key
-            if key is not None and key not in record and (leaf.parent is None or path[-2] == leaf.parent):
-                record[key] = text
-        if known.closes:
-            self.closed(known.name, text)
+        leaf = known[3]
+        if leaf is not None and text:
+            record = self.record
+            if record is not None:
+                # Inline on purpose: this runs for every value of every point.
+                key = leaf.child_key if len(path) == self.record_depth + 1 else leaf.deep_key
+                if key is not None and key not in record and (leaf.parent is None or path[-2] == leaf.parent):
+                    record[key] = text
+        if known[2]:
+            self.closed(known[0], text)
         path.pop()
 
     def close(self) -> None:
         return None
 
     def run(self, data: bytes) -> None:
-        """Check the prolog, then stream the whole document through this handler."""
+        """Check the prolog, then stream the whole document through this handler.
+
+        Two bounds are vouched for on the raw bytes when they can be, in C:
+        a document with no more ``<`` than the element limit cannot exceed
+        it, and one where no ``="`` or ``='`` is followed by a long unquoted
+        run has no long attribute value (a value cannot contain its own
+        quote). Then only depth is checked per element; otherwise every bound is.
+        """
         check_xml(data, self.source)
         data = expat_ready(strip_xml_noise(data), self.source)
+        limits = self.limits
+        if data.count(b"<") <= limits.max_elements and not _long_attribute(limits).search(data):
+            self.start = self._start_lean  # type: ignore[method-assign]
         parser = ET.XMLParser(target=self)
         try:
             for offset in range(0, len(data), _FEED_BYTES):
@@ -351,6 +377,13 @@ class XmlStream:
             raise ReadError(self.source, f"unknown XML encoding ({exc})") from None
         except RecursionError:
             raise ReadError(self.source, f"{self.kind} nests elements too deep; refused") from None
+
+
+@functools.cache
+def _long_attribute(limits: XmlLimits) -> re.Pattern[bytes]:
+    """Any attribute value longer than the limit matches (rarely anything else: then bounds run per element)."""
+    n = limits.max_attribute_chars + 1
+    return re.compile(rb"=\s*(?:\"[^\"]{%d}|'[^']{%d})" % (n, n))
 
 
 def _where(exc: ET.ParseError) -> str:
