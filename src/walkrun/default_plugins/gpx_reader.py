@@ -1,4 +1,4 @@
-"""GPX tracks (Strava, Garmin Connect, phone apps), streamed with ElementTree iterparse.
+"""GPX tracks (Strava, Garmin Connect, phone apps), streamed through the C XML parser.
 
 GPX carries no summary: durations, moving time and speed are derived from
 the track points here. The document is streamed (no tree is kept, so a file's

@@ -1,4 +1,4 @@
-"""TCX (Garmin Training Center) activities, streamed with ElementTree iterparse.
+"""TCX (Garmin Training Center) activities, streamed through the C XML parser.
 
 Elements are matched by local name, so both the default-namespace style
 (``<TPX xmlns="...ActivityExtension/v2">``) and the prefixed style
