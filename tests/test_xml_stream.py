@@ -62,6 +62,14 @@ def test_long_attribute_in_an_ignored_element_is_refused() -> None:
     assert ok.seen == [("a", "1")]
 
 
+def test_long_attribute_in_utf16_is_refused() -> None:
+    # The raw-byte check cannot read UTF-16, so such documents are checked element by element.
+    doc = "<r><z k='" + "x" * 11 + "'/><a>1</a></r>"
+    for data in (doc.encode("utf-16"), doc.encode("utf-16-le")):
+        with pytest.raises(ReadError, match="attribute over 10"):
+            _Names(XmlLimits(max_attribute_chars=10)).run(data)
+
+
 def test_depth_limit_is_exact() -> None:
     limits = XmlLimits(max_depth=3)
     _Names(limits).run(b"<r><x><a>1</a></x></r>")

@@ -364,7 +364,9 @@ class XmlStream:
         check_xml(data, self.source)
         data = expat_ready(strip_xml_noise(data), self.source)
         limits = self.limits
-        if data.count(b"<") <= limits.max_elements and not _long_attribute(limits).search(data):
+        # The byte checks hold for ASCII-compatible encodings; UTF-16 (NUL bytes) is checked per element.
+        ascii_compatible = b"\x00" not in data
+        if ascii_compatible and data.count(b"<") <= limits.max_elements and not _long_attribute(limits).search(data):
             self.start = self._start_lean  # type: ignore[method-assign]
         parser = ET.XMLParser(target=self)
         try:
