@@ -9,10 +9,12 @@ live. Parsing goes through defusedxml, which raises on exactly those.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 from xml.etree.ElementTree import Element
 
 import defusedxml
@@ -21,6 +23,7 @@ import defusedxml.ElementTree as DET
 from walkrun.domain.errors import ReadError
 
 __all__ = [
+    "Leaf",
     "XmlLimits",
     "XmlStream",
     "check_xml",
@@ -212,15 +215,39 @@ class XmlLimits:
 DEFAULT_LIMITS = XmlLimits()
 
 
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """Where a leaf element's text goes in the open record (a track point), by its local name.
+
+    ``child_key`` is used when the leaf is a direct child of the record,
+    ``deep_key`` when it sits deeper (extension blocks); ``parent``, when
+    set, is the local name the leaf's parent must have. The first value of
+    each key in a record wins (several extension blocks per point).
+    """
+
+    child_key: str | None
+    deep_key: str | None
+    parent: str | None = None
+
+
+class _Tag(NamedTuple):
+    name: str  # local name
+    opens: bool  # call opened()
+    closes: bool  # call closed()
+    leaf: Leaf | None
+
+
 class XmlStream:
     """Streaming ElementTree parse that keeps no tree: memory is bounded by the depth.
 
-    The C parser calls :meth:`start`, :meth:`data` and :meth:`end` as it reads;
-    subclasses receive local names (namespace and prefix dropped) through
-    :meth:`opened` and :meth:`closed`, with ``self.path`` holding the open
-    elements' local names. Building no ``Element`` objects at all is what
-    makes this faster than a plain ``ElementTree`` parse (iterparse builds one
-    per element and then one event per start and end).
+    The C parser calls :meth:`start`, :meth:`data` and :meth:`end` as it
+    reads; each distinct tag is judged once (local name, whether a hook
+    wants it, whether it is a record leaf) and remembered. A leaf's text goes
+    straight into ``self.record`` (the open track point, a dict) without a
+    further Python call; :meth:`opened` and :meth:`closed` hear only about
+    the names a subclass lists. Per-element Python work is what dominated the
+    profile, so elements a reader ignores cost two dict lookups and nothing
+    more. Building no ``Element`` objects at all keeps memory flat.
 
     Safety: :func:`check_xml` (defusedxml) runs first and refuses any DTD, the
     only place entities and external references can be declared, and a DTD
@@ -229,12 +256,18 @@ class XmlStream:
     ``kind`` (GPX, TCX).
     """
 
+    # Subclasses say which local names reach the hooks.
+    open_names: frozenset[str] = frozenset()
+    close_names: frozenset[str] = frozenset()
+
     def __init__(self, source: str, kind: str, limits: XmlLimits = DEFAULT_LIMITS) -> None:
         self.source = source
         self.kind = kind
         self.limits = limits
         self.path: list[str] = []
-        self._names: dict[str, str] = {}
+        self.record: dict[str, str] | None = None
+        self.record_depth = 0  # len(self.path) of the record element while it is open
+        self._tags: dict[str, _Tag] = {}
         self._text: list[str] = []
         self._count = 0
         self._max_depth = limits.max_depth
@@ -245,25 +278,47 @@ class XmlStream:
 
     # Hooks for subclasses -----------------------------------------------------
 
+    def leaf(self, name: str) -> Leaf | None:
+        """How a leaf with this local name fills the record; None when it does not."""
+        return None
+
     def opened(self, name: str, attrib: dict[str, str]) -> None:
-        """An element started; ``self.path[-1] == name``."""
+        """An element in ``open_names`` started; ``self.path[-1] == name``."""
 
     def closed(self, name: str, text: str) -> None:
-        """An element ended; ``text`` is what it held since its last child (a leaf's value)."""
+        """An element in ``close_names`` ended (still on ``self.path``); ``text`` is what it held."""
 
     # ElementTree target protocol ----------------------------------------------
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
+        """Every bound checked per element: used when the cheap whole-document checks cannot vouch."""
         self._count += 1
-        path = self.path
-        if len(path) >= self._max_depth or self._count > self._max_elements or attrib:
+        if len(self.path) >= self._max_depth or self._count > self._max_elements or attrib:
             self._bounds(attrib)
-        name = self._names.get(tag)
-        if name is None:
-            name = self._names[tag] = local_name(tag)
-        path.append(name)
+        self._open(tag, attrib)
+
+    def _start_lean(self, tag: str, attrib: dict[str, str]) -> None:
+        """Depth checked per element; element count and attribute sizes were vouched for by :meth:`run`."""
+        path = self.path
+        if len(path) >= self._max_depth:
+            self._bounds(attrib)
+        known = self._tags.get(tag) or self._learn(tag)
+        path.append(known[0])
         self._text.clear()
-        self.opened(name, attrib)
+        if known[1]:
+            self.opened(known[0], attrib)
+
+    def _open(self, tag: str, attrib: dict[str, str]) -> None:
+        known = self._tags.get(tag) or self._learn(tag)
+        self.path.append(known[0])
+        self._text.clear()
+        if known[1]:
+            self.opened(known[0], attrib)
+
+    def _learn(self, tag: str) -> _Tag:
+        name = local_name(tag)
+        known = self._tags[tag] = _Tag(name, name in self.open_names, name in self.close_names, self.leaf(name))
+        return known
 
     def _bounds(self, attrib: dict[str, str]) -> None:
         limits = self.limits
@@ -275,21 +330,44 @@ class XmlStream:
             raise ReadError(self.source, f"{self.kind} has an attribute over {limits.max_attribute_chars:,} characters")
 
     def end(self, tag: str) -> None:
+        known = self._tags[tag]
         parts = self._text
         text = (parts[0] if len(parts) == 1 else "".join(parts)) if parts else ""
         parts.clear()
         if len(text) > self._max_text:
             raise ReadError(self.source, f"{self.kind} has a text over {self._max_text:,} characters; refused")
-        self.closed(self.path[-1], text)
-        self.path.pop()
+        path = self.path
+        leaf = known[3]
+        if leaf is not None and text:
+            record = self.record
+            if record is not None:
+                # Inline on purpose: this runs for every value of every point.
+                key = leaf.child_key if len(path) == self.record_depth + 1 else leaf.deep_key
+                if key is not None and key not in record and (leaf.parent is None or path[-2] == leaf.parent):
+                    record[key] = text
+        if known[2]:
+            self.closed(known[0], text)
+        path.pop()
 
     def close(self) -> None:
         return None
 
     def run(self, data: bytes) -> None:
-        """Check the prolog, then stream the whole document through this handler."""
+        """Check the prolog, then stream the whole document through this handler.
+
+        Two bounds are vouched for on the raw bytes when they can be, in C:
+        a document with no more ``<`` than the element limit cannot exceed
+        it, and one where no ``="`` or ``='`` is followed by a long unquoted
+        run has no long attribute value (a value cannot contain its own
+        quote). Then only depth is checked per element; otherwise every bound is.
+        """
         check_xml(data, self.source)
         data = expat_ready(strip_xml_noise(data), self.source)
+        limits = self.limits
+        # The byte checks hold for ASCII-compatible encodings; UTF-16 (NUL bytes) is checked per element.
+        ascii_compatible = b"\x00" not in data
+        if ascii_compatible and data.count(b"<") <= limits.max_elements and not _long_attribute(limits).search(data):
+            self.start = self._start_lean  # type: ignore[method-assign]
         parser = ET.XMLParser(target=self)
         try:
             for offset in range(0, len(data), _FEED_BYTES):
@@ -301,6 +379,13 @@ class XmlStream:
             raise ReadError(self.source, f"unknown XML encoding ({exc})") from None
         except RecursionError:
             raise ReadError(self.source, f"{self.kind} nests elements too deep; refused") from None
+
+
+@functools.cache
+def _long_attribute(limits: XmlLimits) -> re.Pattern[bytes]:
+    """Any attribute value longer than the limit matches (rarely anything else: then bounds run per element)."""
+    n = limits.max_attribute_chars + 1
+    return re.compile(rb"=\s*(?:\"[^\"]{%d}|'[^']{%d})" % (n, n))
 
 
 def _where(exc: ET.ParseError) -> str:

@@ -6,8 +6,9 @@ import datetime as dt
 import hashlib
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import methodcaller
 
 from walkrun.domain.sample_columns import SampleColumns
 
@@ -153,23 +154,6 @@ class CleanTrack:
     steps_m: list[float | None] = field(default_factory=list)
 
 
-def _valid_position(p: TrackPoint) -> bool:
-    lat, lon = p.lat, p.lon
-    return (
-        lat is not None
-        and lon is not None
-        and math.isfinite(lat)
-        and math.isfinite(lon)
-        and -90.0 <= lat <= 90.0
-        and -180.0 <= lon <= 180.0
-    )
-
-
-def _bounded(value: float | None, low: float, high: float) -> bool:
-    """True when the value is absent or plausible."""
-    return value is None or (math.isfinite(value) and low <= value <= high)
-
-
 def clean_points(points: list[TrackPoint]) -> CleanTrack:
     """Sort by time and drop what no body or device can produce, counting each kind in warnings.
 
@@ -179,21 +163,15 @@ def clean_points(points: list[TrackPoint]) -> CleanTrack:
     and back is a GPS spike and is blanked.
     """
     warnings: list[str] = []
-    counts = {"position": 0, "heart rate": 0, "cadence": 0, "speed": 0, "distance": 0}
+    counts = dict.fromkeys(("position", "heart rate", "cadence", "speed", "distance"), 0)
+    counts["position"], counts["heart rate"], counts["cadence"] = _blank_invalid(points)
     for p in points:
-        if (p.lat is not None or p.lon is not None) and not _valid_position(p):
-            p.lat = p.lon = None
-            counts["position"] += 1
-        if not _bounded(p.heart_rate, MIN_HEART_RATE_BPM, MAX_HEART_RATE_BPM):
-            p.heart_rate = None
-            counts["heart rate"] += 1
-        if not _bounded(p.cadence_spm, 0.0, MAX_CADENCE_SPM):
-            p.cadence_spm = None
-            counts["cadence"] += 1
-        if not _bounded(p.speed_mps, 0.0, TELEPORT_SPEED_MPS):
+        speed = p.speed_mps
+        if speed is not None and not 0.0 <= speed <= TELEPORT_SPEED_MPS:  # NaN and inf fail too
             p.speed_mps = None
             counts["speed"] += 1
-        if p.distance_m is not None and not _bounded(p.distance_m, 0.0, 1e8):
+        dist = p.distance_m
+        if dist is not None and not 0.0 <= dist <= 1e8:
             p.distance_m = None
             counts["distance"] += 1
     for what, n in counts.items():
@@ -204,6 +182,31 @@ def clean_points(points: list[TrackPoint]) -> CleanTrack:
     steps = _position_steps(ordered, warnings)
     _monotonic_distance(ordered, warnings)
     return CleanTrack(ordered, warnings, steps)
+
+
+def _blank_invalid(points: list[TrackPoint]) -> tuple[int, int, int]:
+    """Blank impossible positions, heart rates and cadences; how many of each.
+
+    One loop with the bounds inline (a comparison with NaN or inf is false,
+    so the range test alone refuses them): this runs on every point.
+    """
+    positions = heart_rates = cadences = 0
+    for p in points:
+        lat, lon = p.lat, p.lon
+        if (lat is not None or lon is not None) and not (
+            lat is not None and lon is not None and -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0
+        ):
+            p.lat = p.lon = None
+            positions += 1
+        hr = p.heart_rate
+        if hr is not None and not MIN_HEART_RATE_BPM <= hr <= MAX_HEART_RATE_BPM:
+            p.heart_rate = None
+            heart_rates += 1
+        cad = p.cadence_spm
+        if cad is not None and not 0.0 <= cad <= MAX_CADENCE_SPM:
+            p.cadence_spm = None
+            cadences += 1
+    return positions, heart_rates, cadences
 
 
 def _in_time_order(points: list[TrackPoint], warnings: list[str]) -> list[TrackPoint]:
@@ -254,12 +257,20 @@ def _position_steps(points: list[TrackPoint], warnings: list[str]) -> list[float
     idx = [i for i, p in enumerate(points) if p.lat is not None and p.lon is not None]
     spikes = jumps = 0
     prev: TrackPoint | None = None
+    radians, sin, cos, asin, sqrt = math.radians, math.sin, math.cos, math.asin, math.sqrt
+    prev_phi = prev_cos = 0.0
     for k, i in enumerate(idx):
         p = points[i]
+        lat, lon = p.lat or 0.0, p.lon or 0.0
+        phi = radians(lat)
+        cos_phi = cos(phi)
         if prev is None:
-            prev = p
+            prev, prev_phi, prev_cos = p, phi, cos_phi
             continue
-        dist = _metres(prev, p)
+        # haversine_m(prev, p) inline, the same operations in the same order (exactly equal results).
+        dl = radians(lon - (prev.lon or 0.0))
+        a = sin((phi - prev_phi) / 2) ** 2 + prev_cos * cos_phi * sin(dl / 2) ** 2
+        dist = 2 * EARTH_RADIUS_M * asin(min(1.0, sqrt(a)))
         if _too_fast(dist, p.t - prev.t):
             nxt = points[idx[k + 1]] if k + 1 < len(idx) else None
             if nxt is not None and not _too_fast(_metres(prev, nxt), nxt.t - prev.t):
@@ -267,10 +278,10 @@ def _position_steps(points: list[TrackPoint], warnings: list[str]) -> list[float
                 spikes += 1
                 continue
             jumps += 1
-            prev = p
+            prev, prev_phi, prev_cos = p, phi, cos_phi
             continue
         steps[i] = dist
-        prev = p
+        prev, prev_phi, prev_cos = p, phi, cos_phi
     if spikes:
         warnings.append(f"{spikes} position(s) jumping faster than {TELEPORT_SPEED_MPS:.0f} m/s ignored")
     if jumps:
@@ -338,6 +349,34 @@ def parse_time(text: str | None) -> dt.datetime | None:
     except OverflowError:
         return None
     return value
+
+
+def number_column(records: Sequence[Mapping[str, str]], key: str) -> list[float | None]:
+    """``parse_number`` of each record's ``key``, converted in one C-level pass when every value is a number."""
+    texts = list(map(methodcaller("get", key), records))
+    if texts.count(None) == len(texts):
+        return [None] * len(texts)
+    try:
+        return list(map(float, texts))
+    except (TypeError, ValueError):
+        return [parse_number(t) for t in texts]
+
+
+def time_column(records: Sequence[Mapping[str, str]], key: str) -> list[dt.datetime | None]:
+    """``parse_time`` of each record's ``key``; one C-level pass when every time is aware and plausible.
+
+    Watches write every point's time with ``Z`` or an offset, so the fast
+    pass is the usual one; any missing, naive, padded or absurd time sends
+    the whole column through :func:`parse_time`, which judges each alone.
+    """
+    texts = list(map(methodcaller("get", key), records))
+    try:
+        moments = list(map(dt.datetime.fromisoformat, texts))
+        if moments and (min(moments) < EARLIEST_TIME or max(moments) > LATEST_TIME):
+            raise ValueError
+        return moments  # type: ignore[return-value]
+    except (TypeError, ValueError, OverflowError):
+        return [parse_time(t) for t in texts]
 
 
 def to_samples(

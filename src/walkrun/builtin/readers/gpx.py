@@ -1,4 +1,4 @@
-"""GPX tracks (Strava, Garmin Connect, phone apps), streamed with ElementTree iterparse.
+"""GPX tracks (Strava, Garmin Connect, phone apps), streamed through the C XML parser.
 
 GPX carries no summary: durations, moving time and speed are derived from
 the track points here. The document is streamed (no tree is kept, so a file's
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from walkrun.builtin.readers._trackmath import (
     TrackPoint,
@@ -23,14 +23,14 @@ from walkrun.builtin.readers._trackmath import (
     content_hash,
     is_foot_sport,
     moving_seconds,
-    parse_number,
-    parse_time,
+    number_column,
     smoothed_speeds,
+    time_column,
     to_samples,
 )
 from walkrun.domain.activities import Activity
 from walkrun.domain.errors import NotAnActivityError, ReadError
-from walkrun.ingest.xmlsafe import XmlStream, check_xml, root_element_name
+from walkrun.ingest.xmlsafe import Leaf, XmlStream, check_xml, root_element_name
 from walkrun.plugins.hookspecs import hookimpl
 from walkrun.plugins.readers import Reader
 
@@ -94,21 +94,27 @@ class GpxDocument:
     tracks: list[GpxTrack]
 
 
-@dataclass
-class _Draft:
-    """A ``<trkpt>`` being read: raw texts, filled in as its children end."""
-
-    lat: str | None
-    lon: str | None
-    segment: int
-    time: str | None = None
-    ele: str | None = None
-    speed: str | None = None
-    values: dict[str, str] = field(default_factory=dict)
+_OPENS = frozenset({"gpx", "trk", "trkseg", "trkpt"})
+# Direct children of <trkpt> that are values; GPX 1.0 puts speed on the point itself.
+_POINT_LEAVES = frozenset({"time", "ele", "speed"})
+# Anything deeper sits in <extensions>, matched whatever its prefix or case.
+_EXTENSION_KEYS: dict[str, str] = {
+    **dict.fromkeys(HEART_RATE_TAGS, "hr"),
+    **dict.fromkeys(CADENCE_TAGS, "cad"),
+    **dict.fromkeys(SPEED_TAGS, "xspeed"),
+}
+_CLOSES = frozenset({"trk", "trkpt", *TRACK_TEXT})
 
 
 class _GpxStream(XmlStream):
-    """Collects tracks and their points as the parser reads (depth: gpx 1, trk 2, trkseg 3, trkpt 4)."""
+    """Collects tracks and their points as the parser reads (depth: gpx 1, trk 2, trkseg 3, trkpt 4).
+
+    A point is a dict of raw texts (``lat``, ``lon``, ``time``, ``ele``,
+    ``speed``, ``hr``, ``cad``, ``xspeed``) filled by the stream itself.
+    """
+
+    open_names = _OPENS
+    close_names = _CLOSES
 
     def __init__(self, source: str) -> None:
         super().__init__(source, "GPX")
@@ -116,14 +122,22 @@ class _GpxStream(XmlStream):
         self.creator: str | None = None
         self.tracks: list[GpxTrack] = []
         self.track: GpxTrack | None = None
-        self.draft: _Draft | None = None
         self.segment = 0
+        # The open track's points as raw texts and their segment numbers, converted when it closes.
+        self.raw: list[dict[str, str]] = []
+        self.segments: list[int] = []
+
+    def leaf(self, name: str) -> Leaf | None:
+        child = name if name in _POINT_LEAVES else None
+        deep = _EXTENSION_KEYS.get(name.lower())
+        return Leaf(child, deep) if child or deep else None
 
     def opened(self, name: str, attrib: dict[str, str]) -> None:
         depth = len(self.path)
         if depth == 4:
             if name == "trkpt" and self.track is not None:
-                self.draft = _Draft(attrib.get("lat"), attrib.get("lon"), self.segment)
+                self.record = {k: v for k in ("lat", "lon") if (v := attrib.get(k)) is not None}
+                self.record_depth = 4
         elif depth == 3:
             if name == "trkseg" and self.track is not None:
                 self.segment += 1
@@ -131,25 +145,16 @@ class _GpxStream(XmlStream):
             if name == "trk":
                 self.track = GpxTrack(position=len(self.tracks))
                 self.segment = 0
+                self.raw, self.segments = [], []
         elif depth == 1:
             self.creator = attrib.get("creator")
 
     def closed(self, name: str, text: str) -> None:
         depth = len(self.path)
-        draft = self.draft
-        if draft is not None:
-            if depth >= 5:
-                if text:
-                    _read_point_child(draft, name, text, depth)
-            elif depth == 4:
-                _finish_point(draft, self.track)
-                self.points += 1
-                if self.points > MAX_POINTS:
-                    raise ReadError(
-                        self.source,
-                        f"GPX has more than {MAX_POINTS:,} track points (weeks of one-second points); refused",
-                    )
-                self.draft = None
+        record = self.record
+        if record is not None:
+            if depth == 4:
+                self._finish(record)
             return
         track = self.track
         if track is None:
@@ -157,8 +162,20 @@ class _GpxStream(XmlStream):
         if depth == 3 and name in TRACK_TEXT and text:
             track.texts.setdefault(name, text.strip()[:MAX_TEXT_CHARS])
         elif depth == 2 and name == "trk":
+            _set_points(track, self.raw, self.segments)
             self.tracks.append(track)
             self.track = None
+
+    def _finish(self, record: dict[str, str]) -> None:
+        if self.track is not None:
+            self.raw.append(record)
+            self.segments.append(self.segment)
+        self.points += 1
+        if self.points > MAX_POINTS:
+            raise ReadError(
+                self.source, f"GPX has more than {MAX_POINTS:,} track points (weeks of one-second points); refused"
+            )
+        self.record = None
 
 
 def parse_gpx(data: bytes, source: str) -> GpxDocument:
@@ -172,51 +189,33 @@ def parse_gpx(data: bytes, source: str) -> GpxDocument:
     return GpxDocument(creator=stream.creator, tracks=stream.tracks)
 
 
-def _read_point_child(draft: _Draft, name: str, text: str, depth: int) -> None:
-    if depth == 5:
-        if name == "time":
-            draft.time = text
-        elif name == "ele":
-            draft.ele = text
-        elif name == "speed":
-            draft.speed = text  # GPX 1.0 puts speed on the point itself
-        return
-    # Anything deeper sits in <extensions>; the first value of each kind wins.
-    key = name.lower()
-    if key in HEART_RATE_TAGS:
-        draft.values.setdefault("hr", text)
-    elif key in CADENCE_TAGS:
-        draft.values.setdefault("cad", text)
-    elif key in SPEED_TAGS:
-        draft.values.setdefault("speed", text)
-
-
-def _finish_point(draft: _Draft, track: GpxTrack | None) -> None:
-    if track is None:
-        return
-    moment = parse_time(draft.time)
-    if moment is None:
-        track.untimed += 1
-        return
-    if not track.points and track.utc_offset_s is None:
-        offset = moment.utcoffset()
-        track.utc_offset_s = int(offset.total_seconds()) if offset else None
-    lat, lon = parse_number(draft.lat), parse_number(draft.lon)
-    if lat is None or lon is None:
-        track.unreadable += 1
-    speed = parse_number(draft.speed)
-    track.points.append(
-        TrackPoint(
-            t=moment.timestamp(),
-            lat=lat,
-            lon=lon,
-            ele=parse_number(draft.ele),
-            heart_rate=parse_number(draft.values.get("hr")),
-            cadence_spm=parse_number(draft.values.get("cad")),
-            speed_mps=speed if speed is not None else parse_number(draft.values.get("speed")),
-            segment=draft.segment,
-        )
+def _set_points(track: GpxTrack, raws: list[dict[str, str]], segments: list[int]) -> None:
+    """The track's points with a readable time, converted a column at a time (C-level passes)."""
+    moments = time_column(raws, "time")
+    first = next((m for m in moments if m is not None), None)
+    if first is not None and (offset := first.utcoffset()):
+        track.utc_offset_s = int(offset.total_seconds())
+    lats, lons = number_column(raws, "lat"), number_column(raws, "lon")
+    speeds = number_column(raws, "speed")
+    if any(v is None for v in speeds):
+        speeds = [s if s is not None else x for s, x in zip(speeds, number_column(raws, "xspeed"), strict=True)]
+    columns = (
+        [m.timestamp() if m is not None else None for m in moments],
+        lats,
+        lons,
+        number_column(raws, "ele"),
+        number_column(raws, "hr"),
+        number_column(raws, "cad"),
+        speeds,
+        [None] * len(raws),  # GPX carries no cumulative distance
+        segments,
     )
+    track.untimed = moments.count(None)
+    rows: Iterable[tuple[Any, ...]] = zip(*columns, strict=True)
+    if track.untimed:
+        rows = (row for row in rows if row[0] is not None)
+    track.points = list(itertools.starmap(TrackPoint, rows))
+    track.unreadable = sum(1 for p in track.points if p.lat is None or p.lon is None)
 
 
 class GpxReader(Reader):

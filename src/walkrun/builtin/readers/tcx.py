@@ -1,4 +1,4 @@
-"""TCX (Garmin Training Center) activities, streamed with ElementTree iterparse.
+"""TCX (Garmin Training Center) activities, streamed through the C XML parser.
 
 Elements are matched by local name, so both the default-namespace style
 (``<TPX xmlns="...ActivityExtension/v2">``) and the prefixed style
@@ -10,9 +10,10 @@ defusedxml (no DTDs or entities), with bounded depth and element count.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from walkrun.builtin.readers._trackmath import (
     MAX_ELAPSED_S,
@@ -22,14 +23,16 @@ from walkrun.builtin.readers._trackmath import (
     content_hash,
     is_foot_sport,
     moving_seconds,
+    number_column,
     parse_number,
     parse_time,
     smoothed_speeds,
+    time_column,
     to_samples,
 )
 from walkrun.domain.activities import Activity, Lap
 from walkrun.domain.errors import NotAnActivityError, ReadError
-from walkrun.ingest.xmlsafe import XmlStream, check_xml, root_element_name
+from walkrun.ingest.xmlsafe import Leaf, XmlStream, check_xml, root_element_name
 from walkrun.plugins.hookspecs import hookimpl
 from walkrun.plugins.readers import Reader
 
@@ -40,6 +43,15 @@ SPORTS: dict[str, str] = {"running": "running", "biking": "cycling", "other": "o
 INTENSITIES: dict[str, str] = {"active": "active", "resting": "rest"}
 POINT_NUMBERS = frozenset({"DistanceMeters", "Cadence", "LatitudeDegrees", "LongitudeDegrees", "AltitudeMeters"})
 LAP_VALUES = frozenset({"TotalTimeSeconds", "DistanceMeters", "Intensity"})
+_OPENS = frozenset({"Activity", "Lap", "Track", "Trackpoint"})
+_CLOSES = frozenset({"Activity", "Trackpoint", "Id", "Notes", "Name", *LAP_VALUES})
+# How a Trackpoint's leaves fill its record: the first value of each wins (several extension blocks).
+_LEAVES: dict[str, Leaf] = {
+    **{name: Leaf(name, name) for name in ("Time", *POINT_NUMBERS)},
+    "Value": Leaf(None, "HeartRate", parent="HeartRateBpm"),
+    "Speed": Leaf(None, "Speed", parent="TPX"),
+    "RunCadence": Leaf(None, "RunCadence", parent="TPX"),
+}
 MAX_TEXT_CHARS = 500
 # A week of one-second points is 604,800; more in one file is a bomb, not a recording.
 MAX_POINTS = 1_000_000
@@ -74,14 +86,19 @@ class TcxActivity:
 class _TcxStream(XmlStream):
     """Collects activities, laps and points; depths are counted from the open ``<Activity>``."""
 
+    open_names = _OPENS
+    close_names = _CLOSES
+
     def __init__(self, source: str) -> None:
         super().__init__(source, "TCX")
         self.points = 0
         self.activities: list[TcxActivity] = []
         self.act: TcxActivity | None = None
         self.base = 0
-        self.point: dict[str, str] | None = None
         self.track = 0
+
+    def leaf(self, name: str) -> Leaf | None:
+        return _LEAVES.get(name)
 
     def opened(self, name: str, attrib: dict[str, str]) -> None:
         act = self.act
@@ -91,7 +108,8 @@ class _TcxStream(XmlStream):
             return
         rel = len(self.path) - self.base
         if rel == 3 and name == "Trackpoint":
-            self.point = {"track": str(self.track)}
+            self.record = {"track": str(self.track)}
+            self.record_depth = len(self.path)
         elif rel == 2 and name == "Track":
             self.track += 1
         elif rel == 1 and name == "Lap":
@@ -102,20 +120,10 @@ class _TcxStream(XmlStream):
         if act is None:
             return
         rel = len(self.path) - self.base
-        point = self.point
-        if point is not None:
-            if rel >= 4:
-                if text:
-                    _point_value(point, name, self.path[-2], text)
-            elif rel == 3:
-                act.points.append(point)
-                self.points += 1
-                if self.points > MAX_POINTS:
-                    raise ReadError(
-                        self.source,
-                        f"TCX has more than {MAX_POINTS:,} track points (weeks of one-second points); refused",
-                    )
-                self.point = None
+        record = self.record
+        if record is not None:
+            if rel == 3:
+                self._finish(act, record)
         elif rel == 2:
             parent = self.path[-2]
             if name in LAP_VALUES and parent == "Lap" and text and act.laps:
@@ -128,6 +136,15 @@ class _TcxStream(XmlStream):
             self.activities.append(act)
             self.act = None
 
+    def _finish(self, act: TcxActivity, record: dict[str, str]) -> None:
+        act.points.append(record)
+        self.points += 1
+        if self.points > MAX_POINTS:
+            raise ReadError(
+                self.source, f"TCX has more than {MAX_POINTS:,} track points (weeks of one-second points); refused"
+            )
+        self.record = None
+
 
 def parse_tcx(data: bytes, source: str) -> list[TcxActivity]:
     """Stream a TCX document into its activities (no judgement beyond parsing)."""
@@ -138,15 +155,6 @@ def parse_tcx(data: bytes, source: str) -> list[TcxActivity]:
     stream = _TcxStream(source)
     stream.run(data)
     return stream.activities
-
-
-def _point_value(point: dict[str, str], name: str, parent: str, text: str) -> None:
-    if name == "Time" or name in POINT_NUMBERS:
-        point.setdefault(name, text)
-    elif name == "Value" and parent == "HeartRateBpm":
-        point.setdefault("HeartRate", text)
-    elif name in ("Speed", "RunCadence") and parent == "TPX":
-        point.setdefault(name, text)  # several extension blocks: the first value wins
 
 
 class TcxReader(Reader):
@@ -184,36 +192,34 @@ def register_readers(register: Callable[[type[Reader]], None]) -> None:
 
 
 def _track_points(act: TcxActivity, foot: bool) -> tuple[list[TrackPoint], int]:
-    points = []
-    untimed = 0
-    for raw in act.points:
-        moment = parse_time(raw.get("Time"))
-        if moment is None:
-            untimed += 1
-            continue
-        run_cadence = parse_number(raw.get("RunCadence"))
-        cadence = parse_number(raw.get("Cadence"))
-        if run_cadence is not None:
-            steps: float | None = 2 * run_cadence  # RunCadence counts one foot (strides/min)
-        elif cadence is not None:
-            # Trackpoint <Cadence> is pedal rpm on bikes; on foot devices write strides.
-            steps = 2 * cadence if foot else cadence
-        else:
-            steps = None
-        points.append(
-            TrackPoint(
-                t=moment.timestamp(),
-                lat=parse_number(raw.get("LatitudeDegrees")),
-                lon=parse_number(raw.get("LongitudeDegrees")),
-                ele=parse_number(raw.get("AltitudeMeters")),
-                heart_rate=parse_number(raw.get("HeartRate")),
-                cadence_spm=steps,
-                speed_mps=parse_number(raw.get("Speed")),
-                distance_m=parse_number(raw.get("DistanceMeters")),
-                segment=int(raw["track"]),
-            )
-        )
-    return points, untimed
+    """The activity's points with a readable time, converted a column at a time (C-level passes)."""
+    raws = act.points
+    moments = time_column(raws, "Time")
+    times = [m.timestamp() if m is not None else None for m in moments]
+    run_cadence = number_column(raws, "RunCadence")
+    cadence = number_column(raws, "Cadence")
+    # RunCadence counts one foot (strides/min); Trackpoint <Cadence> is pedal rpm on bikes, strides on foot.
+    factor = 2 if foot else 1
+    steps = [
+        2 * run if run is not None else (factor * cad if cad is not None else None)
+        for run, cad in zip(run_cadence, cadence, strict=True)
+    ]
+    columns = (
+        times,
+        number_column(raws, "LatitudeDegrees"),
+        number_column(raws, "LongitudeDegrees"),
+        number_column(raws, "AltitudeMeters"),
+        number_column(raws, "HeartRate"),
+        steps,
+        number_column(raws, "Speed"),
+        number_column(raws, "DistanceMeters"),
+        [int(raw["track"]) for raw in raws],
+    )
+    untimed = times.count(None)
+    rows: Iterable[tuple[Any, ...]] = zip(*columns, strict=True)
+    if untimed:
+        rows = (row for row in rows if row[0] is not None)
+    return list(itertools.starmap(TrackPoint, rows)), untimed
 
 
 @dataclass
