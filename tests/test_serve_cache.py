@@ -236,3 +236,38 @@ def test_the_cache_is_bounded_in_entries_and_bytes() -> None:
     assert len(cache) == 2  # 50 + 200 bytes fit, 100 + 200 would not
     cache.put("huge", Rendered("k", b"x" * 1000, '"e"', now))
     assert len(cache) == 1 and cache.get("huge", "k") is not None
+
+
+class _CountingStore:
+    """Just enough of a store for ContentKeys' token memory: a change counter and token lookups."""
+
+    def __init__(self) -> None:
+        self.version = 1
+        self.tokens = {"good": "ann"}
+        self.lookups = 0
+
+    def data_version(self) -> int:
+        return self.version
+
+    def scope_for_token(self, token: str) -> str | None:
+        self.lookups += 1
+        return self.tokens.get(token)
+
+
+def test_token_answers_are_remembered_only_while_the_store_is_unchanged() -> None:
+    from walkrun.serve.cache import ContentKeys
+
+    store = _CountingStore()
+    keys = ContentKeys("code", None)
+    for _ in range(3):
+        keys.sync(store)  # type: ignore[arg-type]
+        assert keys.scope(store, "good") == "ann"  # type: ignore[arg-type]
+    assert store.lookups == 1, "an unchanged store answers a known token from memory"
+    for _ in range(3):
+        keys.sync(store)  # type: ignore[arg-type]
+        assert keys.scope(store, "probe") is None  # type: ignore[arg-type]
+    assert store.lookups == 4, "unknown tokens are looked up every time, never remembered"
+    del store.tokens["good"]
+    store.version += 1  # revoking a token is a commit
+    keys.sync(store)  # type: ignore[arg-type]
+    assert keys.scope(store, "good") is None  # type: ignore[arg-type]

@@ -38,7 +38,7 @@ from walkrun.app.export import feed_calendar
 from walkrun.app.roster import build_roster
 from walkrun.plugins.manager import Registry, get_registry
 from walkrun.serve import page
-from walkrun.serve.cache import ContentKeys, FeedCache, Rendered, data_version, registry_fingerprint
+from walkrun.serve.cache import ContentKeys, FeedCache, Rendered, registry_fingerprint
 from walkrun.serve.http import (
     ALLOW,
     COACH_RE,
@@ -165,10 +165,11 @@ class FeedService:
         # unchanged store), so they run on the event loop: a thread hop would cost more than
         # the work. Only building a plan, which takes tens of milliseconds, goes to a thread.
         store, keys = self._store()
-        athlete_id = store.scope_for_token(token)
+        keys.sync(store)
+        athlete_id = keys.scope(store, token)
         if athlete_id is None or athlete_id == Store.COACH_SCOPE:
             return _not_found()
-        found = keys.key(store, athlete_id)
+        found = keys.key(store, athlete_id, synced=True)
         if found is None:
             return _not_found()
         key, today = found
@@ -201,16 +202,17 @@ class FeedService:
 
     # ---- the coach page ----------------------------------------------------------------------------
     async def _coach(self, request: Request, token: str) -> Response:
-        store, _ = self._store()
-        # Looked up on every request, never cached: a removed or regenerated secret is dead at once.
-        access = access_for_token(store, token)
+        store, keys = self._store()
+        # Remembered only while the store is unchanged: removing or regenerating a secret is a
+        # commit, so a revoked secret is dead at the next request.
+        version = keys.sync(store)
+        access = keys.remember(("coach", token), lambda: access_for_token(store, token))
         if access is None:
             return _not_found()
         # One date for the whole roster: the server's local day, which is the
         # coach's when the coach runs it; each feed still uses its athlete's zone.
         today = self.options.today or dt.date.today()
         base = self._base_url(request)
-        version = data_version(store)
         # The page shows its athletes and their tokens, so any commit to the store invalidates it.
         key = f"{version}:{today}:{base}" if version is not None else None
         entry = self.cache.get(f"{access.cache_name}:{base}", key) if key else None

@@ -14,13 +14,17 @@ import datetime as dt
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from walkrun import __version__
 from walkrun.plugins.manager import Registry
 from walkrun.store import Store
+
+T = TypeVar("T")
 
 __all__ = ["ContentKeys", "FeedCache", "Rendered", "data_version", "registry_fingerprint", "today_in"]
 
@@ -99,13 +103,43 @@ class ContentKeys:
         self._fixed_today = fixed_today
         self._version: int | None = None
         self._memo: dict[str, _Inputs | None] = {}
+        self._tokens: dict[tuple[str, str], object] = {}
 
-    def key(self, store: Store, athlete_id: str) -> tuple[str, dt.date] | None:
-        """(content key, plan date) for the athlete's feed; None when the athlete does not exist."""
+    def sync(self, store: Store) -> int | None:
+        """Read the store's change counter once; what was remembered under another reading is dropped."""
         version = data_version(store)
         if version is None or version != self._version:
             self._memo.clear()
+            self._tokens.clear()
             self._version = version
+        return version
+
+    def scope(self, store: Store, token: str) -> str | None:
+        """Which athlete (or the coach scope) a feed token opens, as of the last :meth:`sync`."""
+        return self.remember(("feed", token), lambda: store.scope_for_token(token))
+
+    def remember(self, key: tuple[str, str], compute: Callable[[], T | None]) -> T | None:
+        """``compute()``, remembered until the change counter moves (see :meth:`sync`).
+
+        For token lookups: adding, regenerating or removing a secret is a commit,
+        which moves the counter, so a remembered answer never outlives its secret.
+        Misses (unknown tokens) are not remembered, so probes cannot fill the memory.
+        """
+        if self._version is not None and key in self._tokens:
+            return cast("T", self._tokens[key])
+        found = compute()
+        if found is not None and self._version is not None:
+            if len(self._tokens) >= 4096:
+                self._tokens.clear()
+            self._tokens[key] = found
+        return found
+
+    def key(self, store: Store, athlete_id: str, *, synced: bool = False) -> tuple[str, dt.date] | None:
+        """(content key, plan date) for the athlete's feed; None when the athlete does not exist.
+
+        ``synced``: the caller has just called :meth:`sync` for this request.
+        """
+        version = self._version if synced else self.sync(store)
         if version is not None and athlete_id in self._memo:
             inputs = self._memo[athlete_id]
         else:
