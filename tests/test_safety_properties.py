@@ -13,7 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import tempfile
 from collections import defaultdict
+from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -292,7 +294,9 @@ def test_public_api_and_stored_history_give_the_same_plan(tmp_path) -> None:
     @given(histories())
     def check(h: dict[str, object]) -> None:
         profile: AthleteProfile = h["profile"]  # type: ignore[assignment]
-        home = tmp_path / f"s{abs(hash(repr(h))) % 10**9}"
+        # A fresh store per call: Hypothesis may run the same history twice (duplicates, replays),
+        # and a store named after the history would then hold every check-in twice.
+        home = Path(tempfile.mkdtemp(dir=tmp_path))
         with Store(home) as store:
             store.save_profile(profile)
             for c in h["checkins"]:  # type: ignore[attr-defined]
