@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from walkrun.domain.sample_columns import SampleColumns
 
-__all__ = ["Activity", "Lap", "Sample", "SampleColumns", "rpe_from_tenths", "rpe_on_scale"]
+__all__ = ["Activity", "Lap", "LapIntensity", "Sample", "SampleColumns", "rpe_from_tenths", "rpe_on_scale"]
 
 RPE_MIN, RPE_MAX = 1.0, 10.0  # Activity.rpe's one scale (Borg CR10-like), whatever the source used
 
@@ -38,6 +39,18 @@ class Sample(BaseModel):
     distance_m: float | None = Field(None, ge=0)
 
 
+class LapIntensity(StrEnum):
+    """What a lap was for, when the device says (the FIT ``intensity`` enum; TCX says active or resting)."""
+
+    ACTIVE = "active"
+    REST = "rest"
+    WARMUP = "warmup"
+    COOLDOWN = "cooldown"
+    RECOVERY = "recovery"
+    INTERVAL = "interval"
+    OTHER = "other"
+
+
 class Lap(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -45,8 +58,18 @@ class Lap(BaseModel):
     elapsed_s: float = Field(ge=0)
     moving_s: float | None = Field(None, ge=0)
     distance_m: float | None = Field(None, ge=0)
-    intensity: str | None = Field(None, description="active / rest / warmup / cooldown when the device says")
+    intensity: LapIntensity | None = Field(None, description="what the lap was for, when the device says")
     name: str = ""
+
+    @field_validator("intensity", mode="before")
+    @classmethod
+    def _known_intensity(cls, value: object) -> object:
+        # Readers convert their format's words (TCX "Resting" is rest); a word walkrun does not
+        # know is kept as "other", never guessed into a known one.
+        if value is None or isinstance(value, LapIntensity):
+            return value
+        word = str(value).strip().lower()
+        return LapIntensity(word) if word in LapIntensity._value2member_map_ else LapIntensity.OTHER
 
 
 class Activity(BaseModel):

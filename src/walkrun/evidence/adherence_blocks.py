@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from walkrun.domain.activities import Activity, Lap
+from walkrun.domain.activities import Activity, Lap, LapIntensity
 from walkrun.domain.models import Preferences
 from walkrun.domain.plan import Session, Step, StepKind
 from walkrun.domain.sample_columns import SampleColumns, present
@@ -139,16 +139,16 @@ _MOTION_KIND: dict[Motion, BlockKind | None] = {
     Motion.STOPPED: None,
 }
 
-# Lap intensity as fit_reader names it (FIT enum: active 0, rest 1, warmup 2,
+# Lap intensity as the readers give it (FIT enum: active 0, rest 1, warmup 2,
 # cooldown 3, recovery 4, interval 5). The workout writer marks run steps
 # active and the walks between them recovery.
-_INTENSITY_BLOCKS: dict[str, tuple[BlockKind, Part]] = {
-    "active": (BlockKind.RUN, Part.MAIN),
-    "interval": (BlockKind.RUN, Part.MAIN),
-    "recovery": (BlockKind.WALK, Part.MAIN),
-    "rest": (BlockKind.WALK, Part.MAIN),
-    "warmup": (BlockKind.WALK, Part.WARMUP),
-    "cooldown": (BlockKind.WALK, Part.COOLDOWN),
+_INTENSITY_BLOCKS: dict[LapIntensity, tuple[BlockKind, Part]] = {
+    LapIntensity.ACTIVE: (BlockKind.RUN, Part.MAIN),
+    LapIntensity.INTERVAL: (BlockKind.RUN, Part.MAIN),
+    LapIntensity.RECOVERY: (BlockKind.WALK, Part.MAIN),
+    LapIntensity.REST: (BlockKind.WALK, Part.MAIN),
+    LapIntensity.WARMUP: (BlockKind.WALK, Part.WARMUP),
+    LapIntensity.COOLDOWN: (BlockKind.WALK, Part.COOLDOWN),
 }
 
 
@@ -320,7 +320,7 @@ def _lap_plan(
         inside = _clip(spans, lap.start_s, end)
         if sum(s.duration_s for s in inside) < SAMPLE_COVERAGE * lap.elapsed_s:
             inside = []
-        mapped = _INTENSITY_BLOCKS.get(lap.intensity or "") if structured else None
+        mapped = _INTENSITY_BLOCKS.get(lap.intensity) if structured and lap.intensity else None
         if mapped is not None:
             plan.append((lap, mapped[0], mapped[1], inside))
             continue

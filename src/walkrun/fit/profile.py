@@ -113,7 +113,7 @@ _SUB_SPORT = (
     "52:map 53:single_gas_diving 54:multi_gas_diving 55:gauge_diving 56:apnea_diving 57:apnea_hunting "
     "58:virtual_activity 59:obstacle 254:all "
 )
-_INTENSITY = "0:active 1:rest 2:warmup 3:cooldown "
+_INTENSITY = "0:active 1:rest 2:warmup 3:cooldown 4:recovery 5:interval 6:other "
 _MANUFACTURER = (
     "1:garmin 2:garmin_fr405_antfs 3:zephyr 4:dayton 5:idt 6:srm 7:quarq 8:ibike 9:saris 10:spark_hk 11:tanita "
     "12:echowell 13:dynastream_oem 14:nautilus 15:dynastream 16:timex 17:metrigear 18:xelic 19:beurer "
