@@ -124,6 +124,12 @@ def test_bare_walkrun_prints_help_without_an_error(run_cli: Run) -> None:
     assert "Usage: walkrun" in r.stdout and "Commands:" in r.stdout
 
 
+def test_global_options_without_a_command_print_help_too(run_cli: Run) -> None:
+    r = run_cli("--athlete", "ann")  # run_cli adds --home
+    assert r.exit_code == 0 and "error" not in r.stderr.lower(), r.stderr
+    assert "Usage: walkrun" in r.stdout and "Commands:" in r.stdout
+
+
 def test_help_explains_the_words_and_shows_the_store(run_cli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WALKRUN_HOME", "/data/walkrun-store")
     text = run_cli("--help", use_home=False).stdout

@@ -109,6 +109,8 @@ def _global_options(f: Callable[..., Any]) -> Callable[..., Any]:
     load_commands=_builtin_commands,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=help_epilog(),
+    invoke_without_command=True,  # `walkrun --home DIR` alone shows the help, as bare `walkrun` does
+    no_args_is_help=True,
 )
 @_global_options
 @click.pass_context
@@ -148,6 +150,9 @@ def cli(
         os.environ["WALKRUN_DATABASE_URL"] = database_url
         ctx.call_on_close(lambda: _restore_env("WALKRUN_DATABASE_URL", previous))
     ctx.call_on_close(lambda: ctx.obj._store.close() if ctx.obj._store else None)
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+        ctx.exit(0)
 
 
 def _restore_env(name: str, value: str | None) -> None:
