@@ -21,13 +21,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import walkrun
+from walkrun.domain.diary import by_day
 from walkrun.domain.models import AthleteProfile, CheckIn, ClinicalTestResult, Condition
 from walkrun.domain.plan import Plan, SessionKind
 from walkrun.domain.protocol import Protocol
 from walkrun.domain.vocab import Action, SessionStatus
 from walkrun.engine.floors import floors_for
 from walkrun.engine.progression import floored
-from walkrun.evidence.pain import by_day
 from walkrun.plugins.manager import make_plugin_manager
 
 REGISTRY = make_plugin_manager(load_entrypoints=False, env={})

@@ -1,19 +1,17 @@
 """The one judgment of pain: every module that asks "was this pain-free?" asks here.
 
 Check-ins are append-only. For safety the worst score recorded for a date and
-signal stands; only an explicit correction (with a reason) replaces a score,
-and a referral it triggered still stands until a clinician review. A score
-that was never reported is *unknown*, never pain-free.
+signal stands (``walkrun.domain.diary`` merges a day's logs); only an explicit
+correction (with a reason) replaces a score, and a referral it triggered still
+stands until a clinician review. A score that was never reported is *unknown*,
+never pain-free.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from walkrun.domain.diary import SCORES as SCORES
-from walkrun.domain.diary import by_day as by_day  # re-exported: the engine asks here
-from walkrun.domain.diary import combine as combine
-from walkrun.domain.diary import worse
+from walkrun.domain.diary import SCORES, worse
 from walkrun.domain.models import CheckIn
 from walkrun.domain.protocol import PainPolicy, PainRule
 from walkrun.domain.vocab import PainSignal, PainStatus
