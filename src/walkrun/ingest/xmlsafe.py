@@ -21,6 +21,7 @@ import defusedxml
 import defusedxml.ElementTree as DET
 
 from walkrun.domain.errors import ReadError
+from walkrun.ingest.xmlspans import Block, SpanGrammar, cut_spans
 
 __all__ = [
     "Leaf",
@@ -259,6 +260,9 @@ class XmlStream:
     # Subclasses say which local names reach the hooks.
     open_names: frozenset[str] = frozenset()
     close_names: frozenset[str] = frozenset()
+    # Runs of points a compiled pattern may read instead (see walkrun.ingest.xmlspans); the
+    # span's local name must be in ``open_names`` and ``opened`` must call ``take_block``.
+    spans: SpanGrammar | None = None
 
     def __init__(self, source: str, kind: str, limits: XmlLimits = DEFAULT_LIMITS) -> None:
         self.source = source
@@ -275,6 +279,9 @@ class XmlStream:
         self._max_text = limits.max_text_chars
         # The parser looks ``data`` up once; a bound list.append collects text without a Python frame.
         self.data: Callable[[str], None] = self._text.append
+        self._span_name = self.spans.name.decode() if self.spans is not None else None
+        self._span_opens = 0
+        self._blocks: dict[int, Block] = {}
 
     # Hooks for subclasses -----------------------------------------------------
 
@@ -287,6 +294,10 @@ class XmlStream:
 
     def closed(self, name: str, text: str) -> None:
         """An element in ``close_names`` ended (still on ``self.path``); ``text`` is what it held."""
+
+    def take_block(self) -> Block | None:
+        """The points a pattern read from the span element just opened; None when it is streamed."""
+        return self._blocks.pop(self._span_opens, None)
 
     # ElementTree target protocol ----------------------------------------------
 
@@ -306,6 +317,8 @@ class XmlStream:
         path.append(known[0])
         self._text.clear()
         if known[1]:
+            if known[0] == self._span_name:
+                self._span_opens += 1
             self.opened(known[0], attrib)
 
     def _open(self, tag: str, attrib: dict[str, str]) -> None:
@@ -313,6 +326,8 @@ class XmlStream:
         self.path.append(known[0])
         self._text.clear()
         if known[1]:
+            if known[0] == self._span_name:
+                self._span_opens += 1
             self.opened(known[0], attrib)
 
     def _learn(self, tag: str) -> _Tag:
@@ -352,8 +367,13 @@ class XmlStream:
     def close(self) -> None:
         return None
 
-    def run(self, data: bytes) -> None:
+    def run(self, data: bytes, fast: bool = True) -> bool:
         """Check the prolog, then stream the whole document through this handler.
+
+        With ``fast`` and a span grammar, the spans it reads are cut out first
+        and handed over by :meth:`take_block`. False means the stream counted
+        span elements differently from the byte scan (never expected): the
+        caller then reads again on a fresh stream with ``fast=False``.
 
         Two bounds are vouched for on the raw bytes when they can be, in C:
         a document with no more ``<`` than the element limit cannot exceed
@@ -363,6 +383,9 @@ class XmlStream:
         """
         check_xml(data, self.source)
         data = expat_ready(strip_xml_noise(data), self.source)
+        cut = cut_spans(data, self.spans) if fast and self.spans is not None else None
+        if cut is not None:
+            data, self._blocks = cut.skeleton, dict(cut.blocks)
         limits = self.limits
         # The byte checks hold for ASCII-compatible encodings; UTF-16 (NUL bytes) is checked per element.
         ascii_compatible = b"\x00" not in data
@@ -379,6 +402,7 @@ class XmlStream:
             raise ReadError(self.source, f"unknown XML encoding ({exc})") from None
         except RecursionError:
             raise ReadError(self.source, f"{self.kind} nests elements too deep; refused") from None
+        return cut is None or self._span_opens == cut.opens
 
 
 @functools.cache

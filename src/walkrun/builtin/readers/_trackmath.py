@@ -6,9 +6,8 @@ import datetime as dt
 import hashlib
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from operator import methodcaller
 
 from walkrun.domain.sample_columns import SampleColumns
 
@@ -351,27 +350,25 @@ def parse_time(text: str | None) -> dt.datetime | None:
     return value
 
 
-def number_column(records: Sequence[Mapping[str, str]], key: str) -> list[float | None]:
-    """``parse_number`` of each record's ``key``, converted in one C-level pass when every value is a number."""
-    texts = list(map(methodcaller("get", key), records))
+def number_column(texts: Sequence[str | None]) -> list[float | None]:
+    """``parse_number`` of each text, converted in one C-level pass when every value is a number."""
     if texts.count(None) == len(texts):
         return [None] * len(texts)
     try:
-        return list(map(float, texts))
+        return list(map(float, texts))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return [parse_number(t) for t in texts]
 
 
-def time_column(records: Sequence[Mapping[str, str]], key: str) -> list[dt.datetime | None]:
-    """``parse_time`` of each record's ``key``; one C-level pass when every time is aware and plausible.
+def time_column(texts: Sequence[str | None]) -> list[dt.datetime | None]:
+    """``parse_time`` of each text; one C-level pass when every time is aware and plausible.
 
     Watches write every point's time with ``Z`` or an offset, so the fast
     pass is the usual one; any missing, naive, padded or absurd time sends
     the whole column through :func:`parse_time`, which judges each alone.
     """
-    texts = list(map(methodcaller("get", key), records))
     try:
-        moments = list(map(dt.datetime.fromisoformat, texts))
+        moments = list(map(dt.datetime.fromisoformat, texts))  # type: ignore[arg-type]
         if moments and (min(moments) < EARLIEST_TIME or max(moments) > LATEST_TIME):
             raise ValueError
         return moments  # type: ignore[return-value]

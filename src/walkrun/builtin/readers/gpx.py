@@ -31,6 +31,7 @@ from walkrun.builtin.readers._trackmath import (
 from walkrun.domain.activities import Activity
 from walkrun.domain.errors import NotAnActivityError, ReadError
 from walkrun.ingest.xmlsafe import Leaf, XmlStream, check_xml, root_element_name
+from walkrun.ingest.xmlspans import ATTR, PREFIX, WS, PointTexts, SpanGrammar, leaf
 from walkrun.plugins.hookspecs import hookimpl
 from walkrun.plugins.readers import Reader
 
@@ -95,6 +96,17 @@ class GpxDocument:
 
 
 _OPENS = frozenset({"gpx", "trk", "trkseg", "trkpt"})
+# TrackPointExtension's children in schema order, and the record key of those walkrun reads.
+_TPE_CHILDREN: tuple[tuple[bytes, str | None], ...] = (
+    (b"atemp", None),
+    (b"wtemp", None),
+    (b"depth", None),
+    (b"hr", "hr"),
+    (b"cad", "cad"),
+    (b"speed", "xspeed"),
+    (b"course", None),
+    (b"bearing", None),
+)
 # Direct children of <trkpt> that are values; GPX 1.0 puts speed on the point itself.
 _POINT_LEAVES = frozenset({"time", "ele", "speed"})
 # Anything deeper sits in <extensions>, matched whatever its prefix or case.
@@ -104,6 +116,24 @@ _EXTENSION_KEYS: dict[str, str] = {
     **dict.fromkeys(SPEED_TAGS, "xspeed"),
 }
 _CLOSES = frozenset({"trk", "trkpt", *TRACK_TEXT})
+POINT_KEYS = ("lat", "lon", "time", "ele", "speed", "hr", "cad", "xspeed")
+# Children of <trkpt> that hold nothing walkrun reads (GPX 1.0 and 1.1, in schema order or not).
+_IGNORED = rb"magvar|geoidheight|name|cmt|desc|src|sym|type|fix|sat|hdop|vdop|pdop|ageofdgpsdata|dgpsid"
+# The layout phones and watches write (Garmin's TrackPointExtension v1/v2 under any prefix);
+# a segment holding anything else is streamed instead, which reads every layout.
+SPANS = SpanGrammar(
+    b"trkseg",
+    rb'<trkpt[ \t\r\n]+lat="(?P<lat>%s)"[ \t\r\n]+lon="(?P<lon>%s)"[ \t\r\n]*>%s' % (ATTR, ATTR, WS)
+    + leaf(b"ele", "ele")
+    + leaf(b"time", "time")
+    + leaf(b"course")
+    + leaf(b"speed", "speed")
+    + rb"(?:<(?P<_n>%s)>[^<]{0,1000}</(?P=_n)>%s)*" % (_IGNORED, WS)
+    + rb"(?:<extensions>%s<(?P<_p>%s)TrackPointExtension(?:[ \t\r\n][^<>]*)?>%s" % (WS, PREFIX, WS)
+    + b"".join(leaf(name, key, "_p") for name, key in _TPE_CHILDREN)
+    + rb"</(?P=_p)TrackPointExtension>%s</extensions>%s)?" % (WS, WS)
+    + rb"</trkpt>" + WS,
+)
 
 
 class _GpxStream(XmlStream):
@@ -115,6 +145,7 @@ class _GpxStream(XmlStream):
 
     open_names = _OPENS
     close_names = _CLOSES
+    spans = SPANS
 
     def __init__(self, source: str) -> None:
         super().__init__(source, "GPX")
@@ -123,9 +154,8 @@ class _GpxStream(XmlStream):
         self.tracks: list[GpxTrack] = []
         self.track: GpxTrack | None = None
         self.segment = 0
-        # The open track's points as raw texts and their segment numbers, converted when it closes.
-        self.raw: list[dict[str, str]] = []
-        self.segments: list[int] = []
+        # The open track's points as raw texts tagged with their segment, converted when it closes.
+        self.raw = PointTexts(POINT_KEYS)
 
     def leaf(self, name: str) -> Leaf | None:
         child = name if name in _POINT_LEAVES else None
@@ -141,11 +171,15 @@ class _GpxStream(XmlStream):
         elif depth == 3:
             if name == "trkseg" and self.track is not None:
                 self.segment += 1
+                block = self.take_block()
+                if block is not None:
+                    self.raw.add_block(block, self.segment)
+                    self._add_points(block.size)
         elif depth == 2:
             if name == "trk":
                 self.track = GpxTrack(position=len(self.tracks))
                 self.segment = 0
-                self.raw, self.segments = [], []
+                self.raw = PointTexts(POINT_KEYS)
         elif depth == 1:
             self.creator = attrib.get("creator")
 
@@ -162,52 +196,59 @@ class _GpxStream(XmlStream):
         if depth == 3 and name in TRACK_TEXT and text:
             track.texts.setdefault(name, text.strip()[:MAX_TEXT_CHARS])
         elif depth == 2 and name == "trk":
-            _set_points(track, self.raw, self.segments)
+            _set_points(track, self.raw.finish(), self.raw.tags)
             self.tracks.append(track)
             self.track = None
 
     def _finish(self, record: dict[str, str]) -> None:
         if self.track is not None:
-            self.raw.append(record)
-            self.segments.append(self.segment)
-        self.points += 1
+            self.raw.add_record(record, self.segment)
+        self._add_points(1)
+        self.record = None
+
+    def _add_points(self, points: int) -> None:
+        self.points += points
         if self.points > MAX_POINTS:
             raise ReadError(
                 self.source, f"GPX has more than {MAX_POINTS:,} track points (weeks of one-second points); refused"
             )
-        self.record = None
 
 
-def parse_gpx(data: bytes, source: str) -> GpxDocument:
-    """Stream a GPX document into its tracks' raw points (no judgement beyond parsing)."""
+def parse_gpx(data: bytes, source: str, fast: bool = True) -> GpxDocument:
+    """Stream a GPX document into its tracks' raw points (no judgement beyond parsing).
+
+    ``fast=False`` streams every element (the fast path's oracle in the tests).
+    """
     check_xml(data, source)  # a DTD is refused before anything else is judged
     root = root_element_name(data[:4096])
     if root != "gpx":
         raise ReadError(source, f"XML root element is <{root}>, not <gpx>" if root else "not a GPX document")
     stream = _GpxStream(source)
-    stream.run(data)
+    if not stream.run(data, fast):
+        stream = _GpxStream(source)
+        stream.run(data, fast=False)
     return GpxDocument(creator=stream.creator, tracks=stream.tracks)
 
 
-def _set_points(track: GpxTrack, raws: list[dict[str, str]], segments: list[int]) -> None:
+def _set_points(track: GpxTrack, raws: dict[str, list[str | None]], segments: list[int]) -> None:
     """The track's points with a readable time, converted a column at a time (C-level passes)."""
-    moments = time_column(raws, "time")
+    moments = time_column(raws["time"])
     first = next((m for m in moments if m is not None), None)
     if first is not None and (offset := first.utcoffset()):
         track.utc_offset_s = int(offset.total_seconds())
-    lats, lons = number_column(raws, "lat"), number_column(raws, "lon")
-    speeds = number_column(raws, "speed")
+    lats, lons = number_column(raws["lat"]), number_column(raws["lon"])
+    speeds = number_column(raws["speed"])
     if any(v is None for v in speeds):
-        speeds = [s if s is not None else x for s, x in zip(speeds, number_column(raws, "xspeed"), strict=True)]
+        speeds = [s if s is not None else x for s, x in zip(speeds, number_column(raws["xspeed"]), strict=True)]
     columns = (
         [m.timestamp() if m is not None else None for m in moments],
         lats,
         lons,
-        number_column(raws, "ele"),
-        number_column(raws, "hr"),
-        number_column(raws, "cad"),
+        number_column(raws["ele"]),
+        number_column(raws["hr"]),
+        number_column(raws["cad"]),
         speeds,
-        [None] * len(raws),  # GPX carries no cumulative distance
+        [None] * len(segments),  # GPX carries no cumulative distance
         segments,
     )
     track.untimed = moments.count(None)

@@ -1,0 +1,221 @@
+"""A fast path for the long, regular part of a GPX or TCX file: its runs of track points.
+
+A track segment written by a watch is thousands of points in one fixed
+layout. Handing each of their elements to Python is what a streaming read
+costs; a compiled pattern per point reads them in C instead. The pattern is
+narrow on purpose, so the fast path may decline but never reads differently:
+
+* the whole document must be well-formed by expat (the parser the streaming
+  read uses), judged before anything is cut;
+* it must hold no comment, CDATA section, processing instruction or DTD
+  after its declaration, so every ``<`` in it is a tag and the spans found on
+  the bytes are exactly the elements the stream will see;
+* a span (the content of one ``<trkseg>`` or ``<Track>``) is taken only when
+  its whole content matches the point pattern, whose values are short plain
+  ASCII without references (``&``), so a value read here is the text the
+  stream would have read.
+
+Everything else stays in the document, which is then streamed as before
+with the taken spans emptied; the stream asks for a span's points when it
+opens that element (:meth:`XmlStream.take_block`), so all structure,
+counting and bounds stay in one place.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from operator import methodcaller
+from xml.parsers import expat
+
+__all__ = ["ATTR", "WS", "Block", "Cut", "PointTexts", "SpanGrammar", "VALUE", "cut_spans", "leaf", "well_formed"]
+
+WS = rb"[ \t\r\n]*"
+# A value the fast path reads: at most 64 plain ASCII characters, no markup ('<') and no reference ('&').
+VALUE = rb"[\t\n\r\x20-\x25\x27-\x3b\x3d-\x7e]{0,64}"
+# The same inside a double-quoted attribute (no '"' either).
+ATTR = rb"[\t\n\r\x20\x21\x23-\x25\x27-\x3b\x3d-\x7e]{0,64}"
+# Any namespace prefix, colon included, or none.
+PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
+_FEED_BYTES = 64 * 1024
+
+
+def leaf(name: bytes, key: str | None = None, prefix_group: str | None = None) -> bytes:
+    """An optional leaf element ``<name>value</name>``; its value is captured as ``key`` when given."""
+    value = rb"(?P<%s>%s)" % (key.encode(), VALUE) if key else VALUE
+    prefix = rb"(?P=%s)" % prefix_group.encode() if prefix_group else b""
+    return rb"(?:<%s%s>%s</%s%s>%s)?" % (prefix, name, value, prefix, name, WS)
+
+
+@dataclass(frozen=True)
+class SpanGrammar:
+    """Which element's content may be cut, and the pattern of one point inside it.
+
+    Every group of ``point`` is named: a name starting with ``_`` is structure
+    (a prefix, an ignored element's name), any other is the record key its
+    value fills.
+    """
+
+    name: bytes  # local name of the span element (b"trkseg", b"Track")
+    point: bytes  # one point, followed by its whitespace
+
+    @functools.cached_property
+    def compiled(self) -> re.Pattern[bytes]:
+        pattern = re.compile(self.point)
+        if pattern.groups != len(pattern.groupindex):
+            raise ValueError("every group of a span grammar must be named")
+        return pattern
+
+    @functools.cached_property
+    def keys(self) -> tuple[tuple[int, str], ...]:
+        """(column in a findall row, key) for the groups that carry values."""
+        order = sorted(self.compiled.groupindex.items(), key=lambda item: item[1])
+        return tuple((index - 1, name) for name, index in order if not name.startswith("_"))
+
+    @functools.cached_property
+    def names(self) -> re.Pattern[bytes]:
+        """The span's name followed by what ends a tag name (a literal first: a fast C search)."""
+        return re.compile(re.escape(self.name) + rb"(?=[\s/>])")
+
+    def read(self, data: bytes, begin: int, end: int) -> Block | None:
+        """The points of ``data[begin:end]`` when nothing but points and whitespace fills it.
+
+        ``split`` does the work in C: it returns the text before, between and
+        after the matches (each must be empty or, before the first, blank)
+        with every group's value in between, so a column is a slice.
+        """
+        pieces = self.compiled.split(data[begin:end])
+        stride = self.compiled.groups + 1
+        if pieces[0].strip(b" \t\r\n") or any(pieces[stride::stride]):
+            return None
+        size = (len(pieces) - 1) // stride
+        columns: dict[str, list[str | None]] = {}
+        for index, key in self.keys:
+            raw: list[bytes] = pieces[1 + index :: stride]
+            if None in raw:  # an optional element the point does not have
+                raw = [value or b"" for value in raw]
+            if raw.count(b"") == size:
+                continue
+            # One decode for the column (the grammar admits ASCII only, never NUL); "" is an absent value.
+            texts: list[str | None] = b"\x00".join(raw).decode("ascii").split("\x00")  # type: ignore[assignment]
+            columns[key] = [t or None for t in texts] if b"" in raw else texts
+        return Block(size, columns)
+
+
+_TAG_START = re.compile(rb"<(/?)([^\s<>/=!?]*:)?")
+
+
+def _span_tags(data: bytes, grammar: SpanGrammar) -> list[tuple[bool, bool, int, int]]:
+    """Every start or end tag with the span's local name: (is end, has prefix, start, end of name)."""
+    out = []
+    for hit in grammar.names.finditer(data):
+        lt = data.rfind(b"<", 0, hit.start())
+        head = _TAG_START.fullmatch(data, lt, hit.start()) if lt >= 0 else None
+        if head is not None:
+            out.append((bool(head.group(1)), head.group(2) is not None, lt, hit.end()))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """The points of one cut span: their texts by key (None where a point has no value)."""
+
+    size: int
+    columns: dict[str, list[str | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    skeleton: bytes  # the document with the taken spans emptied
+    blocks: dict[int, Block]  # by the span element's ordinal (1-based, document order)
+    opens: int  # how many span elements the document has, taken or not
+
+
+def well_formed(data: bytes) -> bool:
+    """Whether expat, with namespaces as the streaming read uses them, accepts the whole document."""
+    parser = expat.ParserCreate(None, "}")
+    try:
+        for offset in range(0, len(data), _FEED_BYTES):
+            parser.Parse(data[offset : offset + _FEED_BYTES], False)
+        parser.Parse(b"", True)
+    except (expat.ExpatError, LookupError, ValueError):
+        return False
+    return True
+
+
+def _only_tags(data: bytes) -> bool:
+    """No NUL (UTF-16) and no ``<!`` or ``<?`` after the declaration: every ``<`` is a tag."""
+    start = data.find(b"?>") + 2 if data.startswith(b"<?xml") else 0
+    return b"\x00" not in data and data.find(b"<!", start) < 0 and data.find(b"<?", start) < 0
+
+
+def cut_spans(data: bytes, grammar: SpanGrammar) -> Cut | None:
+    """The document with every span the grammar reads taken out; None when the fast path declines."""
+    if grammar.name not in data or not _only_tags(data) or not well_formed(data):
+        return None
+    tags = _span_tags(data, grammar)
+    pieces: list[bytes] = []
+    blocks: dict[int, Block] = {}
+    kept = opens = 0
+    for i, (closing, prefixed, _, name_end) in enumerate(tags):
+        if closing:
+            continue
+        opens += 1
+        after = tags[i + 1] if i + 1 < len(tags) else None
+        # Only a bare <name> directly followed by a bare </name>: the content between is the span's own.
+        if prefixed or data[name_end] != ord(">") or after is None or not after[0] or after[1]:
+            continue
+        begin, end = name_end + 1, after[2]
+        if data[after[3] : after[3] + 1] != b">" or (block := grammar.read(data, begin, end)) is None:
+            continue
+        blocks[opens] = block
+        pieces.append(data[kept:begin])
+        kept = end
+    if not blocks:
+        return None
+    pieces.append(data[kept:])
+    return Cut(b"".join(pieces), blocks, opens)
+
+
+class PointTexts:
+    """Raw point texts by key in document order, from streamed records and cut blocks alike.
+
+    Each point also carries a tag (its GPX segment or TCX track number), so a
+    change of tag between neighbours marks a pause.
+    """
+
+    __slots__ = ("_records", "columns", "keys", "tags")
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self.keys = tuple(keys)
+        self.columns: dict[str, list[str | None]] = {key: [] for key in self.keys}
+        self.tags: list[int] = []
+        self._records: list[dict[str, str]] = []
+
+    def __len__(self) -> int:
+        return len(self.tags)
+
+    def add_record(self, record: dict[str, str], tag: int) -> None:
+        self._records.append(record)
+        self.tags.append(tag)
+
+    def add_block(self, block: Block, tag: int) -> None:
+        self._flush()
+        for key in self.keys:
+            column = block.columns.get(key)
+            self.columns[key].extend(column if column is not None else [None] * block.size)
+        self.tags.extend([tag] * block.size)
+
+    def finish(self) -> dict[str, list[str | None]]:
+        """The columns, every streamed record included."""
+        self._flush()
+        return self.columns
+
+    def _flush(self) -> None:
+        records = self._records
+        if records:
+            for key in self.keys:
+                self.columns[key].extend(map(methodcaller("get", key), records))
+            records.clear()

@@ -1,0 +1,272 @@
+"""The pattern fast path for runs of track points reads exactly what the streaming read reads.
+
+The streaming read (``fast=False``) is the oracle: on every shared sample, on
+the generated walks and on documents built from many layout variations
+(prefixes, attributes, whitespace, missing and unknown elements, comments,
+references, odd nesting, long or non-ASCII values), both paths must give
+the same activities or the same one-line refusal. The fast path must also
+really be taken on the layouts watches write, or it is only dead weight.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from walkrun.app import samplegen
+from walkrun.builtin.readers import gpx, tcx
+from walkrun.domain.activities import Activity
+from walkrun.domain.errors import ReadError
+from walkrun.ingest.xmlsafe import strip_xml_noise
+from walkrun.ingest.xmlspans import cut_spans
+
+SAMPLES = Path(os.environ.get("WALKRUN_SAMPLES", Path(__file__).resolve().parents[2] / "shared" / "samples"))
+FILES = sorted([*SAMPLES.glob("gpx/*.gpx"), *SAMPLES.glob("tcx/*.tcx")]) if SAMPLES.is_dir() else []
+EXAMPLES = int(os.environ.get("WALKRUN_PROPERTY_EXAMPLES", "120"))
+
+
+def outcome(data: bytes, name: str, fast: bool) -> object:
+    """Everything a read gives (activities as plain data) or the refusal's text."""
+    reader = gpx if name.endswith(".gpx") else tcx
+    try:
+        if reader is gpx:
+            doc = gpx.parse_gpx(data, name, fast)
+            acts: list[Activity] = []
+            for track in doc.tracks:
+                act = gpx._track_activity(track, name, "h", (doc.creator or "").strip() or None)
+                if act is not None:
+                    acts.append(act)
+        else:
+            raw = tcx.parse_tcx(data, name, fast)
+            acts = [a for i, r in enumerate(raw) if (a := tcx._activity(r, i, name, "h")) is not None]
+    except ReadError as exc:
+        return ("refused", str(exc))
+    return [a.model_dump(mode="json") for a in acts]
+
+
+def assert_same(data: bytes, name: str) -> None:
+    assert outcome(data, name, fast=True) == outcome(data, name, fast=False)
+
+
+@pytest.mark.parametrize("path", FILES or [None], ids=[p.name for p in FILES] or ["(samples missing)"])
+def test_every_sample_reads_the_same_both_ways(path: Path | None) -> None:
+    if path is None:
+        pytest.skip(f"shared samples not present: {SAMPLES}")
+    assert_same(path.read_bytes(), path.name)
+
+
+def generated(fmt: str, minutes: int = 20) -> bytes:
+    walk = samplegen.PlannedWalk(dt.date(2026, 3, 2), minutes, "brisk", fmt, "pain:0", None)
+    ticks = samplegen._samples(walk, random.Random(minutes))
+    return samplegen._gpx(walk, ticks) if fmt == "gpx" else samplegen._tcx(walk, ticks)
+
+
+@pytest.mark.parametrize("fmt", ["gpx", "tcx"])
+def test_the_fast_path_is_taken_on_what_watches_write(fmt: str) -> None:
+    data = generated(fmt)
+    grammar = gpx.SPANS if fmt == "gpx" else tcx.SPANS
+    cut = cut_spans(strip_xml_noise(data), grammar)
+    assert cut is not None and sum(block.size for block in cut.blocks.values()) > 200
+    assert_same(data, f"walk.{fmt}")
+
+
+# --- generated layouts --------------------------------------------------------------
+
+
+def when(i: int, style: str) -> str:
+    moment = dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC) + dt.timedelta(seconds=5 * i)
+    if style == "fraction":
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    if style == "offset":
+        return (moment + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S+02:00")
+    if style == "padded":
+        return f" {moment.strftime('%Y-%m-%dT%H:%M:%SZ')}\r\n"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# Odd things one point may carry; most must make the fast path decline, none may change the result.
+QUIRKS = [
+    "",
+    "",
+    "",
+    "comment",
+    "entity",
+    "unicode",
+    "long",
+    "blank",
+    "unknown",
+    "two_blocks",
+    "attr",
+    "hr_attr",
+    "nested",
+    "cdata",
+    "bad_number",
+    "empty_value",
+]
+
+
+@st.composite
+def gpx_documents(draw: st.DrawFn) -> bytes:
+    prefix = draw(st.sampled_from(["gpxtpx:", "ns3:", ""]))
+    ws = draw(st.sampled_from(["", "\n  ", "\r\n\t"]))
+    style = draw(st.sampled_from(["plain", "fraction", "offset", "padded"]))
+    segments = draw(st.lists(st.lists(st.sampled_from(QUIRKS), min_size=0, max_size=6), min_size=1, max_size=3))
+    out, i = [], 0
+    for quirks in segments:
+        seg_tag = draw(st.sampled_from(["trkseg", "trkseg", "trkseg", "p:trkseg"]))
+        pts = []
+        for quirk in quirks:
+            i += 1
+            pts.append(gpx_point(i, quirk, prefix, ws, style, draw(st.booleans()), draw(st.booleans())))
+        out.append(f"<{seg_tag}>{ws}{ws.join(pts)}{ws}</{seg_tag}>")
+    wrap = draw(st.sampled_from(["trk", "trk", "odd_depth"]))
+    body = ws.join(out)
+    if wrap == "odd_depth":
+        body = f"<extensions>{body}</extensions>"
+    tpx = "xmlns:gpxtpx='urn:tpx' xmlns:ns3='urn:tpx3' xmlns:p='http://www.topografix.com/GPX/1/1'"
+    doc = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<gpx xmlns="http://www.topografix.com/GPX/1/1" {tpx} '
+        f'creator="t"><trk><type>walking</type>{ws}{body}{ws}</trk></gpx>'
+    )
+    return doc.encode("utf-8")
+
+
+def gpx_point(i: int, quirk: str, prefix: str, ws: str, style: str, with_ele: bool, with_ext: bool) -> str:
+    lat, lon = f"{51.5 + i * 0.0001:.7f}", f"{-0.15 + i * 0.00005:.7f}"
+    ele = f"<ele>{10 + i % 7}.5</ele>" if with_ele else ""
+    hr, cad = f"{100 + i % 30}", f"{55 + i % 5}"
+    time = f"<time>{when(i, style)}</time>"
+    ext = ""
+    if with_ext:
+        ext = (
+            f"<extensions>{ws}<{prefix}TrackPointExtension>{ws}<{prefix}hr>{hr}</{prefix}hr>{ws}"
+            f"<{prefix}cad>{cad}</{prefix}cad>{ws}</{prefix}TrackPointExtension>{ws}</extensions>"
+        )
+    attrs = f'lat="{lat}" lon="{lon}"'
+    match quirk:
+        case "comment":
+            ele += "<!-- <trkpt lat='1' lon='2'></trkpt> -->"
+        case "entity":
+            time = f"<time>{when(i, style).replace('T', '&#84;')}</time>"
+        case "unicode":
+            ele = "<ele>１２</ele>"
+        case "long":
+            ele = f"<ele>{'1' * 80}</ele>"
+        case "blank":
+            ele = "<ele> </ele>"
+        case "unknown":
+            ele += "<hr>77</hr><foo:bar xmlns:foo='urn:f'>1</foo:bar>"
+        case "two_blocks":
+            ext += f"<extensions><{prefix}TrackPointExtension><{prefix}hr>99</{prefix}hr></{prefix}TrackPointExtension></extensions>"
+        case "attr":
+            attrs = f"lon='{lon}' lat='{lat}'"
+        case "nested":
+            return f"<wrap><trkpt {attrs}>{ele}{time}{ext}</trkpt></wrap>"
+        case "cdata":
+            time = f"<time><![CDATA[{when(i, style)}]]></time>"
+        case "bad_number":
+            attrs = f'lat="x{lat}" lon="{lon}"'
+        case "empty_value":
+            time = "<time></time>"
+        case "hr_attr":
+            ext = ext.replace(f"<{prefix}hr>", f"<{prefix}hr unit='bpm'>")
+    return f"<trkpt {attrs}>{ws}{ele}{ws}{time}{ws}{ext}{ws}</trkpt>"
+
+
+@st.composite
+def tcx_documents(draw: st.DrawFn) -> bytes:
+    prefix = draw(st.sampled_from(["ns3:", "ext:", ""]))
+    ws = draw(st.sampled_from(["", "\n    ", "\r\n\t"]))
+    style = draw(st.sampled_from(["plain", "fraction", "offset", "padded"]))
+    tracks = draw(st.lists(st.lists(st.sampled_from(QUIRKS), min_size=0, max_size=6), min_size=1, max_size=3))
+    out, i = [], 0
+    for quirks in tracks:
+        track_tag = draw(st.sampled_from(["Track", "Track", "Track", "t:Track"]))
+        pts = []
+        for quirk in quirks:
+            i += 1
+            pts.append(tcx_point(i, quirk, prefix, ws, style, draw(st.booleans()), draw(st.booleans())))
+        out.append(f"<{track_tag}>{ws}{ws.join(pts)}{ws}</{track_tag}>")
+    tpx_ns = "xmlns:ns3='urn:ax' xmlns:ext='urn:ax' xmlns:t='http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2'"
+    doc = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<TrainingCenterDatabase '
+        f'xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2" {tpx_ns}><Activities>'
+        f'<Activity Sport="Other"><Id>2026-03-02T07:00:00Z</Id><Lap StartTime="2026-03-02T07:00:00Z">'
+        f"<TotalTimeSeconds>600</TotalTimeSeconds>{ws}{ws.join(out)}{ws}</Lap></Activity></Activities>"
+        "</TrainingCenterDatabase>"
+    )
+    return doc.encode("utf-8")
+
+
+def tcx_point(i: int, quirk: str, prefix: str, ws: str, style: str, with_pos: bool, with_ext: bool) -> str:
+    time = f"<Time>{when(i, style)}</Time>"
+    pos = ""
+    if with_pos:
+        pos = (
+            f"<Position>{ws}<LatitudeDegrees>{51.5 + i * 0.0001:.7f}</LatitudeDegrees>{ws}"
+            f"<LongitudeDegrees>{-0.15 + i * 0.00005:.7f}</LongitudeDegrees>{ws}</Position>"
+        )
+    dist = f"<DistanceMeters>{i * 7.5}</DistanceMeters>"
+    hr = f"<HeartRateBpm>{ws}<Value>{100 + i % 30}</Value>{ws}</HeartRateBpm>"
+    ext = ""
+    if with_ext:
+        ext = (
+            f"<Extensions>{ws}<{prefix}TPX>{ws}<{prefix}Speed>{1.4 + i % 3 / 10}</{prefix}Speed>{ws}"
+            f"<{prefix}RunCadence>{55 + i % 5}</{prefix}RunCadence>{ws}</{prefix}TPX>{ws}</Extensions>"
+        )
+    match quirk:
+        case "comment":
+            dist += "<!-- x -->"
+        case "entity":
+            dist = f"<DistanceMeters>&#49;{i}</DistanceMeters>"
+        case "unicode":
+            dist = "<DistanceMeters>１２</DistanceMeters>"
+        case "long":
+            dist = f"<DistanceMeters>{'1' * 80}</DistanceMeters>"
+        case "blank":
+            dist = "<DistanceMeters> </DistanceMeters>"
+        case "unknown":
+            dist += "<Speed>9</Speed><Value>3</Value>"
+        case "two_blocks":
+            ext += f"<Extensions><{prefix}TPX><{prefix}Speed>7</{prefix}Speed></{prefix}TPX></Extensions>"
+        case "attr" | "hr_attr":
+            hr = hr.replace("<HeartRateBpm>", '<HeartRateBpm xmlns:xsi="urn:xsi" xsi:type="HeartRateInBeatsPerMinute_t">')
+        case "nested":
+            return f"<Wrap><Trackpoint>{time}{pos}{dist}{hr}{ext}</Trackpoint></Wrap>"
+        case "cdata":
+            time = f"<Time><![CDATA[{when(i, style)}]]></Time>"
+        case "bad_number":
+            dist = f"<DistanceMeters>x{i}</DistanceMeters>"
+        case "empty_value":
+            time = "<Time></Time>"
+    return f"<Trackpoint>{ws}{time}{ws}{pos}{ws}{dist}{ws}{hr}{ws}{ext}{ws}</Trackpoint>"
+
+
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(gpx_documents())
+def test_generated_gpx_reads_the_same_both_ways(data: bytes) -> None:
+    assert_same(data, "t.gpx")
+
+
+@SETTINGS
+@given(tcx_documents())
+def test_generated_tcx_reads_the_same_both_ways(data: bytes) -> None:
+    assert_same(data, "t.tcx")
+
+
+@pytest.mark.parametrize("fmt", ["gpx", "tcx"])
+def test_a_cut_off_document_is_refused_the_same_both_ways(fmt: str) -> None:
+    data = generated(fmt, minutes=5)
+    for cut in (len(data) // 3, len(data) // 2, len(data) - 20):
+        fast, slow = outcome(data[:cut], f"t.{fmt}", True), outcome(data[:cut], f"t.{fmt}", False)
+        assert fast == slow
+        assert isinstance(fast, tuple) and "cut off or not well-formed" in fast[1]
