@@ -163,7 +163,8 @@ def gpx_point(i: int, quirk: str, prefix: str, ws: str, style: str, with_ele: bo
         case "unknown":
             ele += "<hr>77</hr><foo:bar xmlns:foo='urn:f'>1</foo:bar>"
         case "two_blocks":
-            ext += f"<extensions><{prefix}TrackPointExtension><{prefix}hr>99</{prefix}hr></{prefix}TrackPointExtension></extensions>"
+            block = f"<{prefix}TrackPointExtension><{prefix}hr>99</{prefix}hr></{prefix}TrackPointExtension>"
+            ext += f"<extensions>{block}</extensions>"
         case "attr":
             attrs = f"lon='{lon}' lat='{lat}'"
         case "nested":
@@ -193,7 +194,9 @@ def tcx_documents(draw: st.DrawFn) -> bytes:
             i += 1
             pts.append(tcx_point(i, quirk, prefix, ws, style, draw(st.booleans()), draw(st.booleans())))
         out.append(f"<{track_tag}>{ws}{ws.join(pts)}{ws}</{track_tag}>")
-    tpx_ns = "xmlns:ns3='urn:ax' xmlns:ext='urn:ax' xmlns:t='http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2'"
+    tpx_ns = (
+        "xmlns:ns3='urn:ax' xmlns:ext='urn:ax' xmlns:t='http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2'"
+    )
     doc = (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<TrainingCenterDatabase '
         f'xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2" {tpx_ns}><Activities>'
@@ -236,7 +239,8 @@ def tcx_point(i: int, quirk: str, prefix: str, ws: str, style: str, with_pos: bo
         case "two_blocks":
             ext += f"<Extensions><{prefix}TPX><{prefix}Speed>7</{prefix}Speed></{prefix}TPX></Extensions>"
         case "attr" | "hr_attr":
-            hr = hr.replace("<HeartRateBpm>", '<HeartRateBpm xmlns:xsi="urn:xsi" xsi:type="HeartRateInBeatsPerMinute_t">')
+            typed = '<HeartRateBpm xmlns:xsi="urn:xsi" xsi:type="HeartRateInBeatsPerMinute_t">'
+            hr = hr.replace("<HeartRateBpm>", typed)
         case "nested":
             return f"<Wrap><Trackpoint>{time}{pos}{dist}{hr}{ext}</Trackpoint></Wrap>"
         case "cdata":

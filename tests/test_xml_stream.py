@@ -93,18 +93,16 @@ def test_time_column_equals_parsing_each_value() -> None:
         "yesterday",
         None,
     ]
-    records = [{"t": t} if t is not None else {} for t in texts]
-    assert time_column(records, "t") == [parse_time(t) for t in texts]
-    clean = [{"t": f"2026-03-02T07:00:0{i}Z"} for i in range(5)]
-    assert time_column(clean, "t") == [dt.datetime(2026, 3, 2, 7, 0, i, tzinfo=dt.UTC) for i in range(5)]
+    assert time_column(texts) == [parse_time(t) for t in texts]
+    clean = [f"2026-03-02T07:00:0{i}Z" for i in range(5)]
+    assert time_column(clean) == [dt.datetime(2026, 3, 2, 7, 0, i, tzinfo=dt.UTC) for i in range(5)]
 
 
 def test_number_column_equals_parsing_each_value() -> None:
     texts = ["1.5", " 2 ", "nan", "inf", "-3e2", "x", "", None]
-    records = [{"v": t} if t is not None else {} for t in texts]
-    assert [repr(v) for v in number_column(records, "v")] == [repr(parse_number(t)) for t in texts]
-    assert number_column([{}, {}], "v") == [None, None]
-    assert number_column([{"v": "1"}, {"v": "2.25"}], "v") == [1.0, 2.25]
+    assert [repr(v) for v in number_column(texts)] == [repr(parse_number(t)) for t in texts]
+    assert number_column([None, None]) == [None, None]
+    assert number_column(["1", "2.25"]) == [1.0, 2.25]
 
 
 def test_tcx_speed_only_counts_inside_tpx_and_first_block_wins() -> None:

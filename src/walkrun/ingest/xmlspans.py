@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from operator import methodcaller
 from xml.parsers import expat
 
-__all__ = ["ATTR", "WS", "Block", "Cut", "PointTexts", "SpanGrammar", "VALUE", "cut_spans", "leaf", "well_formed"]
+__all__ = ["ATTR", "VALUE", "WS", "Block", "Cut", "PointTexts", "SpanGrammar", "cut_spans", "leaf", "well_formed"]
 
 WS = rb"[ \t\r\n]*"
 # A value the fast path reads: at most 64 plain ASCII characters, no markup ('<') and no reference ('&').

@@ -132,7 +132,8 @@ SPANS = SpanGrammar(
     + rb"(?:<extensions>%s<(?P<_p>%s)TrackPointExtension(?:[ \t\r\n][^<>]*)?>%s" % (WS, PREFIX, WS)
     + b"".join(leaf(name, key, "_p") for name, key in _TPE_CHILDREN)
     + rb"</(?P=_p)TrackPointExtension>%s</extensions>%s)?" % (WS, WS)
-    + rb"</trkpt>" + WS,
+    + rb"</trkpt>"
+    + WS,
 )
 
 
