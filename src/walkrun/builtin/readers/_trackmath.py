@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import itertools
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -158,8 +159,9 @@ def clean_points(points: list[TrackPoint]) -> CleanTrack:
 
     Invalid positions and sensor values are blanked (the point's time still
     counts); duplicate times keep the first point; points far from the rest in
-    time are left out; a position that jumps faster than any ground vehicle
-    and back is a GPS spike and is blanked.
+    time are left out; where positions give the distance (no point has a
+    recorded one), a position that jumps faster than any ground vehicle and
+    back is a GPS spike and is blanked.
     """
     warnings: list[str] = []
     counts = dict.fromkeys(("position", "heart rate", "cadence", "speed", "distance"), 0)
@@ -178,7 +180,11 @@ def clean_points(points: list[TrackPoint]) -> CleanTrack:
             warnings.append(f"{n} point(s) with an impossible {what} ignored")
     ordered = _in_time_order(points, warnings)
     ordered = _one_recording(ordered, warnings)
-    steps = _position_steps(ordered, warnings)
+    if any(p.distance_m is not None for p in ordered):
+        # The device measured the distance (TCX): positions decide nothing, so they are not judged.
+        steps: list[float | None] = [None] * len(ordered)
+    else:
+        steps = _position_steps(ordered, warnings)
     _monotonic_distance(ordered, warnings)
     return CleanTrack(ordered, warnings, steps)
 
@@ -250,26 +256,45 @@ def _position_steps(points: list[TrackPoint], warnings: list[str]) -> list[float
 
     A step faster than any ground vehicle is either a spike (the point after
     it agrees with the point before it: the position is blanked) or a real
-    relocation after a gap in reception (not counted as distance).
+    relocation after a gap in reception (not counted as distance). Tracks
+    without such a step, nearly all, are measured in comprehensions.
     """
-    steps: list[float | None] = [None] * len(points)
     idx = [i for i, p in enumerate(points) if p.lat is not None and p.lon is not None]
+    steps: list[float | None] = [None] * len(points)
+    if len(idx) < 2:
+        return steps
+    lons = [points[i].lon for i in idx]
+    times = [points[i].t for i in idx]
+    phis = [math.radians(points[i].lat) for i in idx]  # type: ignore[arg-type]
+    coss = list(map(math.cos, phis))
+    radians, sin, asin, sqrt = math.radians, math.sin, math.asin, math.sqrt
+    two_r = 2 * EARTH_RADIUS_M
+    # haversine_m for each neighbouring pair, the same operations in the same order (equal results).
+    dists = [
+        two_r
+        * asin(
+            min(1.0, sqrt(sin((phi - prev_phi) / 2) ** 2 + prev_cos * cos_phi * sin(radians(lon - prev_lon) / 2) ** 2))
+        )
+        for prev_phi, phi, prev_cos, cos_phi, prev_lon, lon in zip(phis, phis[1:], coss, coss[1:], lons, lons[1:])
+    ]
+    if any(map(_too_fast, dists, map(operator.sub, times[1:], times))):
+        return _judged_steps(points, idx, warnings)
+    for i, dist in zip(idx[1:], dists, strict=True):
+        steps[i] = dist
+    return steps
+
+
+def _judged_steps(points: list[TrackPoint], idx: list[int], warnings: list[str]) -> list[float | None]:
+    """Step by step, for a track with an impossible jump: spikes are blanked, relocations not counted."""
+    steps: list[float | None] = [None] * len(points)
     spikes = jumps = 0
     prev: TrackPoint | None = None
-    radians, sin, cos, asin, sqrt = math.radians, math.sin, math.cos, math.asin, math.sqrt
-    prev_phi = prev_cos = 0.0
     for k, i in enumerate(idx):
         p = points[i]
-        lat, lon = p.lat or 0.0, p.lon or 0.0
-        phi = radians(lat)
-        cos_phi = cos(phi)
         if prev is None:
-            prev, prev_phi, prev_cos = p, phi, cos_phi
+            prev = p
             continue
-        # haversine_m(prev, p) inline, the same operations in the same order (exactly equal results).
-        dl = radians(lon - (prev.lon or 0.0))
-        a = sin((phi - prev_phi) / 2) ** 2 + prev_cos * cos_phi * sin(dl / 2) ** 2
-        dist = 2 * EARTH_RADIUS_M * asin(min(1.0, sqrt(a)))
+        dist = _metres(prev, p)
         if _too_fast(dist, p.t - prev.t):
             nxt = points[idx[k + 1]] if k + 1 < len(idx) else None
             if nxt is not None and not _too_fast(_metres(prev, nxt), nxt.t - prev.t):
@@ -277,10 +302,10 @@ def _position_steps(points: list[TrackPoint], warnings: list[str]) -> list[float
                 spikes += 1
                 continue
             jumps += 1
-            prev, prev_phi, prev_cos = p, phi, cos_phi
+            prev = p
             continue
         steps[i] = dist
-        prev, prev_phi, prev_cos = p, phi, cos_phi
+        prev = p
     if spikes:
         warnings.append(f"{spikes} position(s) jumping faster than {TELEPORT_SPEED_MPS:.0f} m/s ignored")
     if jumps:

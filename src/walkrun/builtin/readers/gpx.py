@@ -321,8 +321,10 @@ def _track_activity(track: GpxTrack, source: str, digest: str, device: str | Non
     times = [p.t - t0 for p in points]
     breaks = {i for i in range(1, len(points)) if points[i].segment != points[i - 1].segment}
     dists = _distances(points, cleaned.steps_m, breaks)
-    derived = _speeds_by_segment(times, dists, breaks)
-    speeds = [p.speed_mps if p.speed_mps is not None else derived[i] for i, p in enumerate(points)]
+    speeds: list[float | None] = [p.speed_mps for p in points]
+    if None in speeds:
+        derived = _speeds_by_segment(times, dists, breaks)
+        speeds = [s if s is not None else derived[i] for i, s in enumerate(speeds)]
     samples = to_samples(points, times, speeds, dists)
     total = next((d for d in reversed(dists) if d is not None), 0.0)
     return Activity(

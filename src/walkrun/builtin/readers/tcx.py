@@ -317,8 +317,10 @@ def _activity(act: TcxActivity, index: int, source: str, digest: str) -> Activit
         return None
     times = [max(0.0, p.t - t0) for p in points]
     dists = _distances(points, cleaned.steps_m)
-    derived = smoothed_speeds(times, dists)
-    speeds = [p.speed_mps if p.speed_mps is not None else derived[i] for i, p in enumerate(points)]
+    speeds: list[float | None] = [p.speed_mps for p in points]
+    if None in speeds:
+        derived = smoothed_speeds(times, dists)
+        speeds = [s if s is not None else derived[i] for i, s in enumerate(speeds)]
     end_s = times[-1] if times else 0.0
     for lap in laps:
         # A lap's timer can outlast its last point; a lap dated far away says nothing.
