@@ -108,7 +108,20 @@ QUIRKS = [
     "cdata",
     "bad_number",
     "empty_value",
+    # Well-formed only in appearance: the fast path must leave these to the parser, which refuses them.
+    "own_prefix",
+    "undeclared_prefix",
+    "cdata_end",
+    "control_char",
+    "bad_byte",
+    "bad_attribute",
+    "mismatched",
 ]
+BAD_BYTE = "@@bad-byte@@"
+
+
+def encoded(doc: str) -> bytes:
+    return doc.encode("utf-8").replace(BAD_BYTE.encode(), b"\xff")
 
 
 @st.composite
@@ -134,7 +147,7 @@ def gpx_documents(draw: st.DrawFn) -> bytes:
         f'<?xml version="1.0" encoding="UTF-8"?>\n<gpx xmlns="http://www.topografix.com/GPX/1/1" {tpx} '
         f'creator="t"><trk><type>walking</type>{ws}{body}{ws}</trk></gpx>'
     )
-    return doc.encode("utf-8")
+    return encoded(doc)
 
 
 def gpx_point(i: int, quirk: str, prefix: str, ws: str, style: str, with_ele: bool, with_ext: bool) -> str:
@@ -177,6 +190,21 @@ def gpx_point(i: int, quirk: str, prefix: str, ws: str, style: str, with_ele: bo
             time = "<time></time>"
         case "hr_attr":
             ext = ext.replace(f"<{prefix}hr>", f"<{prefix}hr unit='bpm'>")
+        case "own_prefix":
+            own = f"<zz:TrackPointExtension xmlns:zz='urn:z'><zz:hr>{hr}</zz:hr></zz:TrackPointExtension>"
+            ext = f"<extensions>{own}</extensions>"
+        case "undeclared_prefix":
+            ext = f"<extensions><zz:TrackPointExtension><zz:hr>{hr}</zz:hr></zz:TrackPointExtension></extensions>"
+        case "cdata_end":
+            ele = "<ele>1]]>2</ele>"
+        case "control_char":
+            ele = "<ele>1\x012</ele>"
+        case "bad_byte":
+            ele += f"<name>a{BAD_BYTE}</name>"
+        case "bad_attribute":
+            ext = ext.replace("TrackPointExtension>", "TrackPointExtension novalue>", 1)
+        case "mismatched":
+            ele = "<ele>1</elx>"
     return f"<trkpt {attrs}>{ws}{ele}{ws}{time}{ws}{ext}{ws}</trkpt>"
 
 
@@ -204,7 +232,7 @@ def tcx_documents(draw: st.DrawFn) -> bytes:
         f"<TotalTimeSeconds>600</TotalTimeSeconds>{ws}{ws.join(out)}{ws}</Lap></Activity></Activities>"
         "</TrainingCenterDatabase>"
     )
-    return doc.encode("utf-8")
+    return encoded(doc)
 
 
 def tcx_point(i: int, quirk: str, prefix: str, ws: str, style: str, with_pos: bool, with_ext: bool) -> str:
@@ -249,6 +277,20 @@ def tcx_point(i: int, quirk: str, prefix: str, ws: str, style: str, with_pos: bo
             dist = f"<DistanceMeters>x{i}</DistanceMeters>"
         case "empty_value":
             time = "<Time></Time>"
+        case "own_prefix":
+            ext = "<Extensions><zz:TPX xmlns:zz='urn:z'><zz:Speed>1.5</zz:Speed></zz:TPX></Extensions>"
+        case "undeclared_prefix":
+            ext = "<Extensions><zz:TPX><zz:Speed>1.5</zz:Speed></zz:TPX></Extensions>"
+        case "cdata_end":
+            dist = "<DistanceMeters>1]]>2</DistanceMeters>"
+        case "control_char":
+            dist = "<DistanceMeters>1\x012</DistanceMeters>"
+        case "bad_byte":
+            dist = f"<DistanceMeters>1{BAD_BYTE}</DistanceMeters>"
+        case "bad_attribute":
+            hr = hr.replace("<HeartRateBpm>", "<HeartRateBpm xsi:type>")
+        case "mismatched":
+            dist = "<DistanceMeters>1</Distance>"
     return f"<Trackpoint>{ws}{time}{ws}{pos}{ws}{dist}{ws}{hr}{ws}{ext}{ws}</Trackpoint>"
 
 

@@ -367,13 +367,15 @@ class XmlStream:
     def close(self) -> None:
         return None
 
-    def run(self, data: bytes, fast: bool = True) -> bool:
-        """Check the prolog, then stream the whole document through this handler.
+    def run(self, data: bytes, fast: bool = True, checked: bool = False) -> bool:
+        """Check the prolog (unless ``checked``: the caller ran :func:`check_xml`), then stream the document.
 
         With ``fast`` and a span grammar, the spans it reads are cut out first
-        and handed over by :meth:`take_block`. False means the stream counted
-        span elements differently from the byte scan (never expected): the
-        caller then reads again on a fresh stream with ``fast=False``.
+        and handed over by :meth:`take_block`. False asks the caller to read
+        again on a fresh stream with ``fast=False``: the emptied document was
+        not well-formed (so the refusal can name the true position), or the
+        stream counted span elements differently from the byte scan (never
+        expected).
 
         Two bounds are vouched for on the raw bytes when they can be, in C:
         a document with no more ``<`` than the element limit cannot exceed
@@ -381,7 +383,8 @@ class XmlStream:
         run has no long attribute value (a value cannot contain its own
         quote). Then only depth is checked per element; otherwise every bound is.
         """
-        check_xml(data, self.source)
+        if not checked:
+            check_xml(data, self.source)
         data = expat_ready(strip_xml_noise(data), self.source)
         cut = cut_spans(data, self.spans) if fast and self.spans is not None else None
         if cut is not None:
@@ -397,6 +400,8 @@ class XmlStream:
                 parser.feed(data[offset : offset + _FEED_BYTES])
             parser.close()
         except ET.ParseError as exc:
+            if cut is not None:
+                return False  # positions in the emptied document mean nothing: read the original again
             raise ReadError(self.source, f"{self.kind} is cut off or not well-formed XML ({_where(exc)})") from None
         except LookupError as exc:
             raise ReadError(self.source, f"unknown XML encoding ({exc})") from None

@@ -5,20 +5,24 @@ layout. Handing each of their elements to Python is what a streaming read
 costs; a compiled pattern per point reads them in C instead. The pattern is
 narrow on purpose, so the fast path may decline but never reads differently:
 
-* the whole document must be well-formed by expat (the parser the streaming
-  read uses), judged before anything is cut;
-* it must hold no comment, CDATA section, processing instruction or DTD
-  after its declaration, so every ``<`` in it is a tag and the spans found on
-  the bytes are exactly the elements the stream will see;
+* the document must be in an ASCII-compatible encoding and hold no comment,
+  CDATA section, processing instruction or DTD after its declaration, so
+  every ``<`` in it is markup and the spans found on the bytes are exactly
+  the elements the stream will see;
 * a span (the content of one ``<trkseg>`` or ``<Track>``) is taken only when
-  its whole content matches the point pattern, whose values are short plain
-  ASCII without references (``&``), so a value read here is the text the
-  stream would have read.
+  its whole content matches the point pattern. The pattern admits only
+  well-formed XML: literal element names, values of short printable ASCII
+  without references (``&``) or ``>``, a few attributes in fixed forms, and
+  namespace prefixes the root element declares. So a value read here is the
+  text the stream would have read, and cutting the span out cannot hide a
+  fault.
 
-Everything else stays in the document, which is then streamed as before
-with the taken spans emptied; the stream asks for a span's points when it
-opens that element (:meth:`XmlStream.take_block`), so all structure,
-counting and bounds stay in one place.
+Everything else stays in the document, which the streaming parser then
+reads, judging its well-formedness, with the taken spans emptied; the stream
+asks for a span's points when it opens that element
+(:meth:`XmlStream.take_block`), so all structure, counting and bounds stay
+in one place. Should that parse fail, the caller reads the untouched
+document again without the fast path, so a refusal names the true position.
 """
 
 from __future__ import annotations
@@ -28,15 +32,35 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import methodcaller
-from xml.parsers import expat
 
-__all__ = ["ATTR", "VALUE", "WS", "Block", "Cut", "PointTexts", "SpanGrammar", "cut_spans", "leaf", "well_formed"]
+__all__ = [
+    "ATTR",
+    "ATTRIBUTES",
+    "TEXT",
+    "VALUE",
+    "WS",
+    "Block",
+    "Cut",
+    "PointTexts",
+    "SpanGrammar",
+    "cut_spans",
+    "leaf",
+]
 
 WS = rb"[ \t\r\n]*"
-# A value the fast path reads: at most 64 plain ASCII characters, no markup ('<') and no reference ('&').
-VALUE = rb"[\t\n\r\x20-\x25\x27-\x3b\x3d-\x7e]{0,64}"
+# A value the fast path reads: at most 64 printable ASCII characters, no markup ('<'), no
+# reference ('&') and no '>' (so never the ']]>' XML forbids in text).
+VALUE = rb"[\t\n\r\x20-\x25\x27-\x3b\x3d\x3f-\x7e]{0,64}"
+# Text of an element the fast path skips: the same characters, longer.
+TEXT = rb"[\t\n\r\x20-\x25\x27-\x3b\x3d\x3f-\x7e]{0,1000}"
 # The same inside a double-quoted attribute (no '"' either).
 ATTR = rb"[\t\n\r\x20\x21\x23-\x25\x27-\x3b\x3d-\x7e]{0,64}"
+# Attributes an extension element may carry: Garmin's default-namespace declaration
+# and an xsi:type (xsi must then be declared on the root, as prefixes are).
+ATTRIBUTES = (
+    rb'(?:[ \t\r\n]+(?:xmlns="http://www\.garmin\.com/xmlschemas/[A-Za-z0-9/._-]{0,100}"'
+    rb'|xsi:type="[A-Za-z0-9_.:-]{1,64}"))*[ \t\r\n]*'
+)
 # Any namespace prefix, colon included, or none.
 PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
 _FEED_BYTES = 64 * 1024
@@ -54,8 +78,8 @@ class SpanGrammar:
     """Which element's content may be cut, and the pattern of one point inside it.
 
     Every group of ``point`` is named: a name starting with ``_`` is structure
-    (a prefix, an ignored element's name), any other is the record key its
-    value fills.
+    (``_p...`` a namespace prefix, which the root must declare; others an
+    ignored element's name), any other is the record key its value fills.
     """
 
     name: bytes  # local name of the span element (b"trkseg", b"Track")
@@ -73,6 +97,11 @@ class SpanGrammar:
         """(column in a findall row, key) for the groups that carry values."""
         order = sorted(self.compiled.groupindex.items(), key=lambda item: item[1])
         return tuple((index - 1, name) for name, index in order if not name.startswith("_"))
+
+    @functools.cached_property
+    def prefix_columns(self) -> tuple[int, ...]:
+        """Columns of the groups that capture a namespace prefix (named ``_p...``)."""
+        return tuple(index - 1 for name, index in self.compiled.groupindex.items() if name.startswith("_p"))
 
     @functools.cached_property
     def names(self) -> re.Pattern[bytes]:
@@ -101,7 +130,11 @@ class SpanGrammar:
             # One decode for the column (the grammar admits ASCII only, never NUL); "" is an absent value.
             texts: list[str | None] = b"\x00".join(raw).decode("ascii").split("\x00")  # type: ignore[assignment]
             columns[key] = [t or None for t in texts] if b"" in raw else texts
-        return Block(size, columns)
+        prefixes: set[bytes] = set()
+        for index in self.prefix_columns:
+            prefixes.update(pieces[1 + index :: stride])
+        prefixes.difference_update((None, b""))
+        return Block(size, columns, frozenset(prefixes))
 
 
 _TAG_START = re.compile(rb"<(/?)([^\s<>/=!?]*:)?")
@@ -124,6 +157,7 @@ class Block:
 
     size: int
     columns: dict[str, list[str | None]]
+    prefixes: frozenset[bytes] = frozenset()  # namespace prefixes its elements use ("ns3:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,27 +167,47 @@ class Cut:
     opens: int  # how many span elements the document has, taken or not
 
 
-def well_formed(data: bytes) -> bool:
-    """Whether expat, with namespaces as the streaming read uses them, accepts the whole document."""
-    parser = expat.ParserCreate(None, "}")
+_DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def _root_tag(data: bytes) -> bytes | None:
+    """The root's start tag when every ``<`` after the declaration is a tag and ASCII means ASCII.
+
+    None for UTF-16 (NUL bytes), an encoding in which ASCII bytes mean other
+    characters, or any comment, CDATA, processing instruction or DTD.
+    """
+    start = 0
+    if data.startswith(b"<?xml"):
+        start = data.find(b"?>") + 2
+        m = _DECLARED_ENCODING.match(data[:start])
+        if m and not _ascii_compatible(m.group(1).decode("ascii")):
+            return None
+    if b"\x00" in data or data.find(b"<!", start) >= 0 or data.find(b"<?", start) >= 0:
+        return None
+    lt = data.find(b"<", start)
+    gt = data.find(b">", lt)
+    return data[lt:gt] if 0 <= lt < gt else None
+
+
+@functools.cache
+def _ascii_compatible(encoding: str) -> bool:
     try:
-        for offset in range(0, len(data), _FEED_BYTES):
-            parser.Parse(data[offset : offset + _FEED_BYTES], False)
-        parser.Parse(b"", True)
-    except (expat.ExpatError, LookupError, ValueError):
+        return "<trkseg a='x'>".encode(encoding) == b"<trkseg a='x'>"
+    except (LookupError, UnicodeError):
         return False
-    return True
 
 
-def _only_tags(data: bytes) -> bool:
-    """No NUL (UTF-16) and no ``<!`` or ``<?`` after the declaration: every ``<`` is a tag."""
-    start = data.find(b"?>") + 2 if data.startswith(b"<?xml") else 0
-    return b"\x00" not in data and data.find(b"<!", start) < 0 and data.find(b"<?", start) < 0
+def _declared(root: bytes, content: bytes, prefixes: frozenset[bytes]) -> bool:
+    """Every prefix the span uses (and xsi, for xsi:type) is declared on the root element."""
+    if b"xsi:" in content:
+        prefixes |= {b"xsi:"}
+    return all(re.search(rb"[ \t\r\n]xmlns:%s=" % re.escape(p[:-1]), root) for p in prefixes)
 
 
 def cut_spans(data: bytes, grammar: SpanGrammar) -> Cut | None:
     """The document with every span the grammar reads taken out; None when the fast path declines."""
-    if grammar.name not in data or not _only_tags(data) or not well_formed(data):
+    root = _root_tag(data) if grammar.name in data else None
+    if root is None:
         return None
     tags = _span_tags(data, grammar)
     pieces: list[bytes] = []
@@ -170,7 +224,9 @@ def cut_spans(data: bytes, grammar: SpanGrammar) -> Cut | None:
         begin, end = name_end + 1, after[2]
         if data[after[3] : after[3] + 1] != b">" or (block := grammar.read(data, begin, end)) is None:
             continue
-        blocks[opens] = block
+        if block.prefixes and not _declared(root, data[begin:end], block.prefixes):
+            continue
+        blocks[opens] = Block(block.size, block.columns)
         pieces.append(data[kept:begin])
         kept = end
     if not blocks:

@@ -215,6 +215,9 @@ def _blank_invalid(points: list[TrackPoint]) -> tuple[int, int, int]:
 
 
 def _in_time_order(points: list[TrackPoint], warnings: list[str]) -> list[TrackPoint]:
+    times = [p.t for p in points]
+    if all(map(math.isfinite, times)) and all(map(operator.lt, times, times[1:])):
+        return points  # as a device writes them: every time finite and later than the one before
     finite = [p for p in points if math.isfinite(p.t)]
     out_of_order = sum(1 for a, b in itertools.pairwise(finite) if b.t < a.t)
     ordered = sorted(finite, key=lambda p: p.t)
@@ -233,6 +236,12 @@ def _in_time_order(points: list[TrackPoint], warnings: list[str]) -> list[TrackP
 def _one_recording(points: list[TrackPoint], warnings: list[str]) -> list[TrackPoint]:
     """The largest run of points without a gap of half a day, capped at a week."""
     if not points:
+        return points
+    times = [p.t for p in points]
+    if (
+        times[-1] - times[0] <= MAX_ELAPSED_S
+        and max(map(operator.sub, times[1:], times), default=0.0) <= MAX_TIME_GAP_S
+    ):
         return points
     groups: list[list[TrackPoint]] = [[points[0]]]
     for prev, p in itertools.pairwise(points):
@@ -275,9 +284,13 @@ def _position_steps(points: list[TrackPoint], warnings: list[str]) -> list[float
         * asin(
             min(1.0, sqrt(sin((phi - prev_phi) / 2) ** 2 + prev_cos * cos_phi * sin(radians(lon - prev_lon) / 2) ** 2))
         )
-        for prev_phi, phi, prev_cos, cos_phi, prev_lon, lon in zip(phis, phis[1:], coss, coss[1:], lons, lons[1:])
+        for prev_phi, phi, prev_cos, cos_phi, prev_lon, lon in zip(
+            phis, phis[1:], coss, coss[1:], lons, lons[1:], strict=False
+        )
     ]
-    if any(map(_too_fast, dists, map(operator.sub, times[1:], times))):
+    # Times strictly increase here (sorted, repeats dropped), so a step is too fast when over 100 m/s.
+    gaps = list(map(operator.sub, times[1:], times))
+    if min(gaps) <= 0 or any(map(operator.gt, dists, map(operator.mul, gaps, itertools.repeat(TELEPORT_SPEED_MPS)))):
         return _judged_steps(points, idx, warnings)
     for i, dist in zip(idx[1:], dists, strict=True):
         steps[i] = dist
@@ -323,6 +336,8 @@ def _too_fast(dist_m: float, dt_s: float) -> bool:
 
 def _monotonic_distance(points: list[TrackPoint], warnings: list[str]) -> None:
     """A file's cumulative distance may not fall back or leap; such values are blanked."""
+    if all(p.distance_m is None for p in points):
+        return
     prev: TrackPoint | None = None
     bad = 0
     for p in points:

@@ -31,7 +31,7 @@ from walkrun.builtin.readers._trackmath import (
 from walkrun.domain.activities import Activity
 from walkrun.domain.errors import NotAnActivityError, ReadError
 from walkrun.ingest.xmlsafe import Leaf, XmlStream, check_xml, root_element_name
-from walkrun.ingest.xmlspans import ATTR, PREFIX, WS, PointTexts, SpanGrammar, leaf
+from walkrun.ingest.xmlspans import ATTR, ATTRIBUTES, PREFIX, TEXT, WS, PointTexts, SpanGrammar, leaf
 from walkrun.plugins.hookspecs import hookimpl
 from walkrun.plugins.readers import Reader
 
@@ -128,8 +128,8 @@ SPANS = SpanGrammar(
     + leaf(b"time", "time")
     + leaf(b"course")
     + leaf(b"speed", "speed")
-    + rb"(?:<(?P<_n>%s)>[^<]{0,1000}</(?P=_n)>%s)*" % (_IGNORED, WS)
-    + rb"(?:<extensions>%s<(?P<_p>%s)TrackPointExtension(?:[ \t\r\n][^<>]*)?>%s" % (WS, PREFIX, WS)
+    + rb"(?:<(?P<_n>%s)>%s</(?P=_n)>%s)*" % (_IGNORED, TEXT, WS)
+    + rb"(?:<extensions>%s<(?P<_p>%s)TrackPointExtension%s>%s" % (WS, PREFIX, ATTRIBUTES, WS)
     + b"".join(leaf(name, key, "_p") for name, key in _TPE_CHILDREN)
     + rb"</(?P=_p)TrackPointExtension>%s</extensions>%s)?" % (WS, WS)
     + rb"</trkpt>"
@@ -225,9 +225,9 @@ def parse_gpx(data: bytes, source: str, fast: bool = True) -> GpxDocument:
     if root != "gpx":
         raise ReadError(source, f"XML root element is <{root}>, not <gpx>" if root else "not a GPX document")
     stream = _GpxStream(source)
-    if not stream.run(data, fast):
+    if not stream.run(data, fast, checked=True):
         stream = _GpxStream(source)
-        stream.run(data, fast=False)
+        stream.run(data, fast=False, checked=True)
     return GpxDocument(creator=stream.creator, tracks=stream.tracks)
 
 
@@ -257,7 +257,8 @@ def _set_points(track: GpxTrack, raws: dict[str, list[str | None]], segments: li
     if track.untimed:
         rows = (row for row in rows if row[0] is not None)
     track.points = list(itertools.starmap(TrackPoint, rows))
-    track.unreadable = sum(1 for p in track.points if p.lat is None or p.lon is None)
+    if None in lats or None in lons:
+        track.unreadable = sum(1 for p in track.points if p.lat is None or p.lon is None)
 
 
 class GpxReader(Reader):

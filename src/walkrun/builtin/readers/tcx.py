@@ -33,7 +33,7 @@ from walkrun.builtin.readers._trackmath import (
 from walkrun.domain.activities import Activity, Lap
 from walkrun.domain.errors import NotAnActivityError, ReadError
 from walkrun.ingest.xmlsafe import Leaf, XmlStream, check_xml, root_element_name
-from walkrun.ingest.xmlspans import PREFIX, VALUE, WS, PointTexts, SpanGrammar, leaf
+from walkrun.ingest.xmlspans import ATTRIBUTES, PREFIX, VALUE, WS, PointTexts, SpanGrammar, leaf
 from walkrun.plugins.hookspecs import hookimpl
 from walkrun.plugins.readers import Reader
 
@@ -56,7 +56,6 @@ _LEAVES: dict[str, Leaf] = {
 POINT_KEYS = ("Time", *sorted(POINT_NUMBERS), "HeartRate", "Speed", "RunCadence")
 # The Trackpoint layout of the TCX schema as Garmin Connect and Strava write it (TPX under any
 # prefix); a Track holding anything else is streamed instead, which reads every layout.
-_ATTRIBUTES = rb"(?:[ \t\r\n][^<>]*)?"
 SPANS = SpanGrammar(
     b"Track",
     rb"<Trackpoint>" + WS
@@ -65,10 +64,10 @@ SPANS = SpanGrammar(
     + leaf(b"LongitudeDegrees", "LongitudeDegrees") + rb"</Position>%s)?" % WS
     + leaf(b"AltitudeMeters", "AltitudeMeters")
     + leaf(b"DistanceMeters", "DistanceMeters")
-    + rb"(?:<HeartRateBpm%s>%s<Value>(?P<HeartRate>%s)</Value>%s</HeartRateBpm>%s)?" % (_ATTRIBUTES, WS, VALUE, WS, WS)
+    + rb"(?:<HeartRateBpm%s>%s<Value>(?P<HeartRate>%s)</Value>%s</HeartRateBpm>%s)?" % (ATTRIBUTES, WS, VALUE, WS, WS)
     + leaf(b"Cadence", "Cadence")
     + leaf(b"SensorState")
-    + rb"(?:<Extensions>%s<(?P<_p>%s)TPX%s>%s" % (WS, PREFIX, _ATTRIBUTES, WS)
+    + rb"(?:<Extensions>%s<(?P<_p>%s)TPX%s>%s" % (WS, PREFIX, ATTRIBUTES, WS)
     + leaf(b"Speed", "Speed", "_p") + leaf(b"RunCadence", "RunCadence", "_p") + leaf(b"Watts", None, "_p")
     + rb"</(?P=_p)TPX>%s</Extensions>%s)?" % (WS, WS)
     + rb"</Trackpoint>" + WS,
@@ -185,9 +184,9 @@ def parse_tcx(data: bytes, source: str, fast: bool = True) -> list[TcxActivity]:
     if root != ROOT:
         raise ReadError(source, f"XML root element is <{root}>, not <{ROOT}>" if root else "not a TCX document")
     stream = _TcxStream(source)
-    if not stream.run(data, fast):
+    if not stream.run(data, fast, checked=True):
         stream = _TcxStream(source)
-        stream.run(data, fast=False)
+        stream.run(data, fast=False, checked=True)
     return stream.activities
 
 
