@@ -47,14 +47,17 @@ __all__ = [
     "leaf",
 ]
 
-WS = rb"[ \t\r\n]*"
+# Quantifiers are possessive ("*+", "?+"): every element of a point begins with its own tag,
+# so giving back what one matched never lets a match succeed, and not recording the chance
+# makes the C matcher about a quarter faster.
+WS = rb"[ \t\r\n]*+"
 # A value the fast path reads: at most 64 printable ASCII characters, no markup ('<'), no
 # reference ('&') and no '>' (so never the ']]>' XML forbids in text).
-VALUE = rb"[\t\n\r\x20-\x25\x27-\x3b\x3d\x3f-\x7e]{0,64}"
+VALUE = rb"[\t\n\r\x20-\x25\x27-\x3b\x3d\x3f-\x7e]{0,64}+"
 # Text of an element the fast path skips: the same characters, longer.
-TEXT = rb"[\t\n\r\x20-\x25\x27-\x3b\x3d\x3f-\x7e]{0,1000}"
+TEXT = rb"[\t\n\r\x20-\x25\x27-\x3b\x3d\x3f-\x7e]{0,1000}+"
 # The same inside a double-quoted attribute (no '"' either).
-ATTR = rb"[\t\n\r\x20\x21\x23-\x25\x27-\x3b\x3d-\x7e]{0,64}"
+ATTR = rb"[\t\n\r\x20\x21\x23-\x25\x27-\x3b\x3d-\x7e]{0,64}+"
 # Attributes an extension element may carry: Garmin's default-namespace declaration
 # and an xsi:type (xsi must then be declared on the root, as prefixes are).
 ATTRIBUTES = (
@@ -62,7 +65,7 @@ ATTRIBUTES = (
     rb'|xsi:type="[A-Za-z0-9_.:-]{1,64}"))*[ \t\r\n]*'
 )
 # Any namespace prefix, colon included, or none.
-PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
+PREFIX = rb"(?:[A-Za-z_][\w.-]*+:)?+"
 _FEED_BYTES = 64 * 1024
 
 
@@ -70,7 +73,7 @@ def leaf(name: bytes, key: str | None = None, prefix_group: str | None = None) -
     """An optional leaf element ``<name>value</name>``; its value is captured as ``key`` when given."""
     value = rb"(?P<%s>%s)" % (key.encode(), VALUE) if key else VALUE
     prefix = rb"(?P=%s)" % prefix_group.encode() if prefix_group else b""
-    return rb"(?:<%s%s>%s</%s%s>%s)?" % (prefix, name, value, prefix, name, WS)
+    return rb"(?:<%s%s>%s</%s%s>%s)?+" % (prefix, name, value, prefix, name, WS)
 
 
 @dataclass(frozen=True)

@@ -392,11 +392,14 @@ def parse_time(text: str | None) -> dt.datetime | None:
 
 def number_column(texts: Sequence[str | None]) -> list[float | None]:
     """``parse_number`` of each text, converted in one C-level pass when every value is a number."""
-    if texts.count(None) == len(texts):
+    missing = texts.count(None)
+    if missing == len(texts):
         return [None] * len(texts)
     try:
-        return list(map(float, texts))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        if not missing:
+            return list(map(float, texts))  # type: ignore[arg-type]
+        return [None if t is None else float(t) for t in texts]
+    except ValueError:
         return [parse_number(t) for t in texts]
 
 

@@ -131,7 +131,7 @@ SPANS = SpanGrammar(
     + rb"(?:<(?P<_n>%s)>%s</(?P=_n)>%s)*" % (_IGNORED, TEXT, WS)
     + rb"(?:<extensions>%s<(?P<_p>%s)TrackPointExtension%s>%s" % (WS, PREFIX, ATTRIBUTES, WS)
     + b"".join(leaf(name, key, "_p") for name, key in _TPE_CHILDREN)
-    + rb"</(?P=_p)TrackPointExtension>%s</extensions>%s)?" % (WS, WS)
+    + rb"</(?P=_p)TrackPointExtension>%s</extensions>%s)?+" % (WS, WS)
     + rb"</trkpt>"
     + WS,
 )

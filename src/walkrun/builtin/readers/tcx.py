@@ -61,15 +61,15 @@ SPANS = SpanGrammar(
     rb"<Trackpoint>" + WS
     + leaf(b"Time", "Time")
     + rb"(?:<Position>%s" % WS + leaf(b"LatitudeDegrees", "LatitudeDegrees")
-    + leaf(b"LongitudeDegrees", "LongitudeDegrees") + rb"</Position>%s)?" % WS
+    + leaf(b"LongitudeDegrees", "LongitudeDegrees") + rb"</Position>%s)?+" % WS
     + leaf(b"AltitudeMeters", "AltitudeMeters")
     + leaf(b"DistanceMeters", "DistanceMeters")
-    + rb"(?:<HeartRateBpm%s>%s<Value>(?P<HeartRate>%s)</Value>%s</HeartRateBpm>%s)?" % (ATTRIBUTES, WS, VALUE, WS, WS)
+    + rb"(?:<HeartRateBpm%s>%s<Value>(?P<HeartRate>%s)</Value>%s</HeartRateBpm>%s)?+" % (ATTRIBUTES, WS, VALUE, WS, WS)
     + leaf(b"Cadence", "Cadence")
     + leaf(b"SensorState")
     + rb"(?:<Extensions>%s<(?P<_p>%s)TPX%s>%s" % (WS, PREFIX, ATTRIBUTES, WS)
     + leaf(b"Speed", "Speed", "_p") + leaf(b"RunCadence", "RunCadence", "_p") + leaf(b"Watts", None, "_p")
-    + rb"</(?P=_p)TPX>%s</Extensions>%s)?" % (WS, WS)
+    + rb"</(?P=_p)TPX>%s</Extensions>%s)?+" % (WS, WS)
     + rb"</Trackpoint>" + WS,
 )  # fmt: skip
 MAX_TEXT_CHARS = 500
