@@ -185,11 +185,25 @@ def _root_tag(data: bytes) -> bytes | None:
         m = _DECLARED_ENCODING.match(data[:start])
         if m and not _ascii_compatible(m.group(1).decode("ascii")):
             return None
-    if b"\x00" in data or data.find(b"<!", start) >= 0 or data.find(b"<?", start) >= 0:
+    if b"\x00" in data or _markup_after(data, b"!", start) or _markup_after(data, b"?", start):
         return None
     lt = data.find(b"<", start)
     gt = data.find(b">", lt)
     return data[lt:gt] if 0 <= lt < gt else None
+
+
+def _markup_after(data: bytes, mark: bytes, start: int) -> bool:
+    """Whether ``<`` followed by ``mark`` occurs from ``start`` on.
+
+    Searching for the rare single byte runs at memchr speed; searching for the
+    pair is several times slower, because '<' is everywhere in XML.
+    """
+    pos = data.find(mark, start)
+    while pos >= 0:
+        if data[pos - 1 : pos] == b"<":
+            return True
+        pos = data.find(mark, pos + 1)
+    return False
 
 
 @functools.cache
