@@ -48,6 +48,10 @@ else:
 def _column(values: Iterable[float | None]) -> FloatArray:
     if isinstance(values, array) and values.typecode == "d":
         return values
+    if not isinstance(values, list):
+        values = list(values)
+    if None not in values:
+        return array("d", values)  # one C-level pass (ints become floats)
     return array("d", [MISSING if v is None else float(v) for v in values])
 
 

@@ -180,7 +180,7 @@ def clean_points(points: list[TrackPoint]) -> CleanTrack:
             warnings.append(f"{n} point(s) with an impossible {what} ignored")
     ordered = _in_time_order(points, warnings)
     ordered = _one_recording(ordered, warnings)
-    if any(p.distance_m is not None for p in ordered):
+    if [p.distance_m for p in ordered].count(None) < len(ordered):
         # The device measured the distance (TCX): positions decide nothing, so they are not judged.
         steps: list[float | None] = [None] * len(ordered)
     else:
@@ -336,7 +336,7 @@ def _too_fast(dist_m: float, dt_s: float) -> bool:
 
 def _monotonic_distance(points: list[TrackPoint], warnings: list[str]) -> None:
     """A file's cumulative distance may not fall back or leap; such values are blanked."""
-    if all(p.distance_m is None for p in points):
+    if [p.distance_m for p in points].count(None) == len(points):
         return
     prev: TrackPoint | None = None
     bad = 0
@@ -430,6 +430,6 @@ def to_samples(
         time_s=times,
         speed_mps=speeds,
         cadence_spm=[p.cadence_spm for p in points],
-        heart_rate_bpm=[round(p.heart_rate) if p.heart_rate is not None else None for p in points],
+        heart_rate_bpm=[round(hr) if (hr := p.heart_rate) is not None else None for p in points],
         distance_m=dists,
     )

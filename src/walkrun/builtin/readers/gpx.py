@@ -242,7 +242,9 @@ def _set_points(track: GpxTrack, raws: dict[str, list[str | None]], segments: li
     if any(v is None for v in speeds):
         speeds = [s if s is not None else x for s, x in zip(speeds, number_column(raws["xspeed"]), strict=True)]
     columns = (
-        [m.timestamp() if m is not None else None for m in moments],
+        list(map(dt.datetime.timestamp, moments))  # type: ignore[arg-type]
+        if None not in moments
+        else [m.timestamp() if m is not None else None for m in moments],
         lats,
         lons,
         number_column(raws["ele"]),

@@ -228,15 +228,21 @@ def _track_points(act: TcxActivity, foot: bool) -> tuple[list[TrackPoint], int]:
     """The activity's points with a readable time, converted a column at a time (C-level passes)."""
     raws = act.points.finish()
     moments = time_column(raws["Time"])
-    times = [m.timestamp() if m is not None else None for m in moments]
+    if None in moments:
+        times: list[float | None] = [m.timestamp() if m is not None else None for m in moments]
+    else:
+        times = list(map(dt.datetime.timestamp, moments))  # type: ignore[arg-type]
     run_cadence = number_column(raws["RunCadence"])
     cadence = number_column(raws["Cadence"])
     # RunCadence counts one foot (strides/min); Trackpoint <Cadence> is pedal rpm on bikes, strides on foot.
     factor = 2 if foot else 1
-    steps = [
-        2 * run if run is not None else (factor * cad if cad is not None else None)
-        for run, cad in zip(run_cadence, cadence, strict=True)
-    ]
+    if None not in run_cadence:
+        steps: list[float | None] = [2 * run for run in run_cadence]  # type: ignore[operator]
+    else:
+        steps = [
+            2 * run if run is not None else (factor * cad if cad is not None else None)
+            for run, cad in zip(run_cadence, cadence, strict=True)
+        ]
     columns = (
         times,
         number_column(raws["LatitudeDegrees"]),
@@ -385,8 +391,9 @@ def _moving(
 
 def _distances(points: list[TrackPoint], steps: list[float | None]) -> list[float | None]:
     """The file's cumulative distance, or one built from positions when it has none."""
-    if any(p.distance_m is not None for p in points):
-        return [p.distance_m for p in points]
+    recorded = [p.distance_m for p in points]
+    if recorded.count(None) < len(recorded):
+        return recorded
     out: list[float | None] = []
     total = 0.0
     for i, p in enumerate(points):
