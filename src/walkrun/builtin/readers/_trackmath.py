@@ -67,23 +67,29 @@ def smoothed_speeds(
     out: list[float | None] = [None] * len(times_s)
     j = 0
     run_start = 0
+    t_prev = times_s[0] if times_s else 0.0
+    # Conditional expressions rather than max(): this loop runs for every point of every track.
     for i in range(1, len(times_s)):
-        if times_s[i] - times_s[i - 1] > max_gap_s:
+        t_i = times_s[i]
+        if t_i - t_prev > max_gap_s:
             run_start = i
+        t_prev = t_i
         d_i = dists_m[i]
         if d_i is None:
             continue
         # Move j forward while the window from j+1 still spans window_s.
-        while j + 1 < i and times_s[i] - times_s[j + 1] >= window_s:
+        while j + 1 < i and t_i - times_s[j + 1] >= window_s:
             j += 1
-        k = max(j, run_start) if i > run_start else i - 1
+        k = (j if j > run_start else run_start) if i > run_start else i - 1
         # Fall back to the closest later point with a distance.
-        while k < i and dists_m[k] is None:
-            k += 1
         d_k = dists_m[k]
-        dt_s = times_s[i] - times_s[k]
+        while k < i and d_k is None:
+            k += 1
+            d_k = dists_m[k]
+        dt_s = t_i - times_s[k]
         if k < i and d_k is not None and dt_s > 0:
-            out[i] = max(0.0, d_i - d_k) / dt_s
+            step = d_i - d_k
+            out[i] = (step if step > 0.0 else 0.0) / dt_s
     if len(out) > 1 and out[0] is None:
         out[0] = out[1]
     return out
