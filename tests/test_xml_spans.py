@@ -76,6 +76,63 @@ def test_the_fast_path_is_taken_on_what_watches_write(fmt: str) -> None:
     assert_same(data, f"walk.{fmt}")
 
 
+GPX_ROOT = (
+    '<gpx xmlns="http://www.topografix.com/GPX/1/1" '
+    'xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1" creator="t">'
+    "<trk><trkseg>{points}</trkseg></trk></gpx>"
+)
+TCX_ROOT = (
+    '<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2" '
+    'xmlns:ns3="http://www.garmin.com/xmlschemas/ActivityExtension/v2" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><Activities><Activity Sport="Running">'
+    '<Id>2026-03-02T07:00:00Z</Id><Lap StartTime="2026-03-02T07:00:00Z"><Track>{points}</Track></Lap>'
+    "</Activity></Activities></TrainingCenterDatabase>"
+)
+LAYOUTS = {
+    "strava.gpx": (
+        GPX_ROOT,
+        '<trkpt lat="51.5{i:03d}" lon="-0.1"><ele>12.0</ele><time>2026-03-02T07:00:{i:02d}Z</time>'
+        "<extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>120</gpxtpx:hr><gpxtpx:cad>80</gpxtpx:cad>"
+        "</gpxtpx:TrackPointExtension></extensions></trkpt>",
+    ),
+    "apple-health.gpx": (
+        GPX_ROOT,
+        '<trkpt lon="-0.1" lat="51.5{i:03d}"><ele>12.0</ele><time>2026-03-02T07:00:{i:02d}Z</time>'
+        "<extensions><speed>1.4</speed><course>90.1</course><hAcc>4.9</hAcc><vAcc>3.2</vAcc></extensions></trkpt>",
+    ),
+    "gpsbabel-1.0.gpx": (
+        GPX_ROOT,
+        "<trkpt lat='51.5{i:03d}' lon='-0.1'>\n  <ele>12.0</ele>\n  <time>2026-03-02T07:00:{i:02d}Z</time>\n"
+        "  <course>12.5</course>\n  <speed>1.3</speed>\n  <sat>7</sat>\n</trkpt>\n",
+    ),
+    "garmin-connect.tcx": (
+        TCX_ROOT,
+        "<Trackpoint><Time>2026-03-02T07:00:{i:02d}.000Z</Time><Position><LatitudeDegrees>51.5{i:03d}"
+        "</LatitudeDegrees><LongitudeDegrees>-0.1</LongitudeDegrees></Position><AltitudeMeters>12.0"
+        "</AltitudeMeters><DistanceMeters>{i}.5</DistanceMeters><HeartRateBpm><Value>120</Value></HeartRateBpm>"
+        "<Extensions><ns3:TPX><ns3:Speed>1.4</ns3:Speed><ns3:RunCadence>80</ns3:RunCadence></ns3:TPX>"
+        "</Extensions></Trackpoint>",
+    ),
+    "typed-hr-sensor.tcx": (
+        TCX_ROOT,
+        "<Trackpoint>\n<Time>2026-03-02T07:00:{i:02d}Z</Time>\n<DistanceMeters>{i}.5</DistanceMeters>\n"
+        '<HeartRateBpm xsi:type="HeartRateInBeatsPerMinute_t">\n<Value>120</Value>\n</HeartRateBpm>\n'
+        "<Cadence>80</Cadence>\n<SensorState>Present</SensorState>\n<Extensions>\n<TPX "
+        'xmlns="http://www.garmin.com/xmlschemas/ActivityExtension/v2" CadenceSensor="Footpod">\n'
+        "<Speed>1.4</Speed>\n</TPX>\n</Extensions>\n</Trackpoint>\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUTS))
+def test_common_layouts_take_the_fast_path(name: str) -> None:
+    root, point = LAYOUTS[name]
+    data = root.format(points="".join(point.format(i=i) for i in range(30))).encode()
+    cut = cut_spans(data, gpx.SPANS if name.endswith(".gpx") else tcx.SPANS)
+    assert cut is not None and [block.size for block in cut.blocks.values()] == [30]
+    assert_same(data, name)
+
+
 # --- generated layouts --------------------------------------------------------------
 
 
@@ -108,6 +165,9 @@ QUIRKS = [
     "cdata",
     "bad_number",
     "empty_value",
+    "lon_first",
+    "apple",
+    "sensor",
     # Well-formed only in appearance: the fast path must leave these to the parser, which refuses them.
     "own_prefix",
     "undeclared_prefix",
@@ -190,6 +250,12 @@ def gpx_point(i: int, quirk: str, prefix: str, ws: str, style: str, with_ele: bo
             time = "<time></time>"
         case "hr_attr":
             ext = ext.replace(f"<{prefix}hr>", f"<{prefix}hr unit='bpm'>")
+        case "lon_first":
+            attrs = f'lon="{lon}" lat="{lat}"'
+        case "apple":
+            ext = f"<extensions><speed>1.{i % 9}</speed><course>90.0</course><hAcc>5</hAcc><vAcc>3</vAcc></extensions>"
+        case "sensor":
+            ext = ext.replace("TrackPointExtension>", "TrackPointExtension CadenceSensor='Footpod'>", 1)
         case "own_prefix":
             own = f"<zz:TrackPointExtension xmlns:zz='urn:z'><zz:hr>{hr}</zz:hr></zz:TrackPointExtension>"
             ext = f"<extensions>{own}</extensions>"
@@ -277,6 +343,12 @@ def tcx_point(i: int, quirk: str, prefix: str, ws: str, style: str, with_pos: bo
             dist = f"<DistanceMeters>x{i}</DistanceMeters>"
         case "empty_value":
             time = "<Time></Time>"
+        case "lon_first":
+            pos = pos.replace("<Position>", "<Position >")
+        case "apple":
+            ext = ext.replace("TPX>", 'TPX xmlns="http://www.garmin.com/xmlschemas/ActivityExtension/v2">', 1)
+        case "sensor":
+            ext = ext.replace("TPX>", 'TPX CadenceSensor="Footpod">', 1)
         case "own_prefix":
             ext = "<Extensions><zz:TPX xmlns:zz='urn:z'><zz:Speed>1.5</zz:Speed></zz:TPX></Extensions>"
         case "undeclared_prefix":

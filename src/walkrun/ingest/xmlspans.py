@@ -56,13 +56,13 @@ WS = rb"[ \t\r\n]*+"
 VALUE = rb"[\t\n\r\x20-\x25\x27-\x3b\x3d\x3f-\x7e]{0,64}+"
 # Text of an element the fast path skips: the same characters, longer.
 TEXT = rb"[\t\n\r\x20-\x25\x27-\x3b\x3d\x3f-\x7e]{0,1000}+"
-# The same inside a double-quoted attribute (no '"' either).
-ATTR = rb"[\t\n\r\x20\x21\x23-\x25\x27-\x3b\x3d-\x7e]{0,64}+"
-# Attributes an extension element may carry: Garmin's default-namespace declaration
-# and an xsi:type (xsi must then be declared on the root, as prefixes are).
+# The same inside a quoted attribute (no quote of either kind).
+ATTR = rb"[\t\n\r\x20\x21\x23-\x25\x28-\x3b\x3d-\x7e]{0,64}+"
+# Attributes an extension element may carry: Garmin's default-namespace declaration, TPX's
+# CadenceSensor and an xsi:type (xsi must then be declared on the root, as prefixes are).
 ATTRIBUTES = (
     rb'(?:[ \t\r\n]+(?:xmlns="http://www\.garmin\.com/xmlschemas/[A-Za-z0-9/._-]{0,100}"'
-    rb'|xsi:type="[A-Za-z0-9_.:-]{1,64}"))*[ \t\r\n]*'
+    rb'|xsi:type="[A-Za-z0-9_.:-]{1,64}"|CadenceSensor="[A-Za-z]{1,16}"))*[ \t\r\n]*'
 )
 # Any namespace prefix, colon included, or none.
 PREFIX = rb"(?:[A-Za-z_][\w.-]*+:)?+"
@@ -82,7 +82,8 @@ class SpanGrammar:
 
     Every group of ``point`` is named: a name starting with ``_`` is structure
     (``_p...`` a namespace prefix, which the root must declare; others an
-    ignored element's name), any other is the record key its value fills.
+    ignored element's name or a quote), any other is the record key its value
+    fills, with ``__2`` and so on for the same key in an alternative layout.
     """
 
     name: bytes  # local name of the span element (b"trkseg", b"Track")
@@ -96,10 +97,17 @@ class SpanGrammar:
         return pattern
 
     @functools.cached_property
-    def keys(self) -> tuple[tuple[int, str], ...]:
-        """(column in a findall row, key) for the groups that carry values."""
-        order = sorted(self.compiled.groupindex.items(), key=lambda item: item[1])
-        return tuple((index - 1, name) for name, index in order if not name.startswith("_"))
+    def keys(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
+        """Each record key with the columns (in a split) of the groups that fill it.
+
+        A key may have several groups, one per alternative layout (``lat`` and
+        ``lat__2``); at most one of them matches in any point.
+        """
+        columns: dict[str, list[int]] = {}
+        for name, index in sorted(self.compiled.groupindex.items(), key=lambda item: item[1]):
+            if not name.startswith("_"):
+                columns.setdefault(name.partition("__")[0], []).append(index - 1)
+        return tuple((key, tuple(indexes)) for key, indexes in columns.items())
 
     @functools.cached_property
     def prefix_columns(self) -> tuple[int, ...]:
@@ -124,9 +132,12 @@ class SpanGrammar:
             return None
         size = (len(pieces) - 1) // stride
         columns: dict[str, list[str | None]] = {}
-        for index, key in self.keys:
-            raw: list[bytes] = pieces[1 + index :: stride]
-            if None in raw:  # an optional element the point does not have
+        for key, indexes in self.keys:
+            alternatives = [pieces[1 + index :: stride] for index in indexes]
+            raw: list[bytes] = alternatives[0]
+            if len(alternatives) > 1:  # one layout matched per point: the others are None or empty
+                raw = [b"".join(filter(None, values)) for values in zip(*alternatives, strict=True)]
+            elif None in raw:  # an optional element the point does not have
                 raw = [value or b"" for value in raw]
             if raw.count(b"") == size:
                 continue

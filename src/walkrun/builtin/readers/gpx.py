@@ -119,19 +119,26 @@ _CLOSES = frozenset({"trk", "trkpt", *TRACK_TEXT})
 POINT_KEYS = ("lat", "lon", "time", "ele", "speed", "hr", "cad", "xspeed")
 # Children of <trkpt> that hold nothing walkrun reads (GPX 1.0 and 1.1, in schema order or not).
 _IGNORED = rb"magvar|geoidheight|name|cmt|desc|src|sym|type|fix|sat|hdop|vdop|pdop|ageofdgpsdata|dgpsid"
-# The layout phones and watches write (Garmin's TrackPointExtension v1/v2 under any prefix);
-# a segment holding anything else is streamed instead, which reads every layout.
+# lat and lon in either order, either quote.
+_POSITION = (
+    rb"""(?:lat=(?P<_q1>["'])(?P<lat>%s)(?P=_q1)[ \t\r\n]+lon=(?P<_q2>["'])(?P<lon>%s)(?P=_q2)"""
+    rb"""|lon=(?P<_q3>["'])(?P<lon__2>%s)(?P=_q3)[ \t\r\n]+lat=(?P<_q4>["'])(?P<lat__2>%s)(?P=_q4))"""
+) % (ATTR, ATTR, ATTR, ATTR)
+# Apple Health's route export: bare speed, course and accuracy leaves.
+_APPLE = leaf(b"speed", "xspeed__2") + leaf(b"course") + leaf(b"hAcc") + leaf(b"vAcc")
+# The layouts phones and watches write (Garmin's TrackPointExtension v1/v2 under any prefix,
+# Apple's); a segment holding anything else is streamed instead, which reads every layout.
 SPANS = SpanGrammar(
     b"trkseg",
-    rb'<trkpt[ \t\r\n]+lat="(?P<lat>%s)"[ \t\r\n]+lon="(?P<lon>%s)"[ \t\r\n]*>%s' % (ATTR, ATTR, WS)
+    rb"<trkpt[ \t\r\n]+%s[ \t\r\n]*>%s" % (_POSITION, WS)
     + leaf(b"ele", "ele")
     + leaf(b"time", "time")
     + leaf(b"course")
     + leaf(b"speed", "speed")
     + rb"(?:<(?P<_n>%s)>%s</(?P=_n)>%s)*" % (_IGNORED, TEXT, WS)
-    + rb"(?:<extensions>%s<(?P<_p>%s)TrackPointExtension%s>%s" % (WS, PREFIX, ATTRIBUTES, WS)
+    + rb"(?:<extensions>%s(?:<(?P<_p>%s)TrackPointExtension%s>%s" % (WS, PREFIX, ATTRIBUTES, WS)
     + b"".join(leaf(name, key, "_p") for name, key in _TPE_CHILDREN)
-    + rb"</(?P=_p)TrackPointExtension>%s</extensions>%s)?+" % (WS, WS)
+    + rb"</(?P=_p)TrackPointExtension>%s|%s)</extensions>%s)?+" % (WS, _APPLE, WS)
     + rb"</trkpt>"
     + WS,
 )
