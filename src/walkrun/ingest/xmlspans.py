@@ -151,6 +151,7 @@ class SpanGrammar:
         return Block(size, columns, frozenset(prefixes))
 
 
+_MAX_PREFIX = 256
 _TAG_START = re.compile(rb"<(/?)([^\s<>/=!?]*:)?")
 
 
@@ -158,7 +159,11 @@ def _span_tags(data: bytes, grammar: SpanGrammar) -> list[tuple[bool, bool, int,
     """Every start or end tag with the span's local name: (is end, has prefix, start, end of name)."""
     out = []
     for hit in grammar.names.finditer(data):
-        lt = data.rfind(b"<", 0, hit.start())
+        # A tag's '<' is within a short prefix of its name; looking further back for it would
+        # make a long text that mentions the name often cost its length squared. A tag with a
+        # longer prefix is missed here, the stream then counts one more span than this scan,
+        # and the caller reads the document again without the fast path.
+        lt = data.rfind(b"<", max(0, hit.start() - _MAX_PREFIX), hit.start())
         head = _TAG_START.fullmatch(data, lt, hit.start()) if lt >= 0 else None
         if head is not None:
             out.append((bool(head.group(1)), head.group(2) is not None, lt, hit.end()))
