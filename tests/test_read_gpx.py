@@ -264,13 +264,15 @@ def test_values_match_gpxpy_on_every_sample(name: str) -> None:
     for track, expected in zip(ours.tracks, oracle.tracks, strict=True):
         # walkrun takes a time before GPS time (1980) or after 2100 as no time at all.
         timed = [p for seg in expected.segments for p in seg.points if _plausible(p.time)]
-        assert len(track.points) == len(timed)
-        for mine, theirs in zip(track.points, timed, strict=True):
-            assert mine.t == as_utc(theirs.time).timestamp()
-            assert (mine.lat, mine.lon) == (theirs.latitude, theirs.longitude)
-            assert mine.ele == theirs.elevation
+        pts = track.points
+        assert len(pts) == len(timed)
+        mine = zip(pts.t, pts.lat, pts.lon, pts.ele, pts.heart_rate, pts.cadence_spm, strict=True)
+        for (t, lat, lon, ele, hr, cad), theirs in zip(mine, timed, strict=True):
+            assert t == as_utc(theirs.time).timestamp()
+            assert (lat, lon) == (theirs.latitude, theirs.longitude)
+            assert ele == theirs.elevation
             ext = _oracle_extension_values(theirs)
-            assert (mine.heart_rate, mine.cadence_spm) == (ext.get("hr"), ext.get("cad"))
+            assert (hr, cad) == (ext.get("hr"), ext.get("cad"))
     try:
         activities = read(data, name)
     except NotAnActivityError:

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from walkrun.builtin.readers._cleaning import Points, clean_points
 from walkrun.builtin.readers._trackmath import (
-    TrackPoint,
-    clean_points,
     content_hash,
     is_foot_sport,
     moving_seconds,
@@ -83,7 +82,7 @@ class GpxTrack:
 
     position: int
     texts: dict[str, str] = field(default_factory=dict)
-    points: list[TrackPoint] = field(default_factory=list)
+    points: Points = field(default_factory=lambda: Points([], [], [], [], [], [], [], [], []))
     utc_offset_s: int | None = None
     untimed: int = 0  # points without a readable time
     unreadable: int = 0  # points whose position is not a number
@@ -248,10 +247,13 @@ def _set_points(track: GpxTrack, raws: dict[str, list[str | None]], segments: li
     speeds = number_column(raws["speed"])
     if any(v is None for v in speeds):
         speeds = [s if s is not None else x for s, x in zip(speeds, number_column(raws["xspeed"]), strict=True)]
-    columns = (
+    times: list[float | None] = (
         list(map(dt.datetime.timestamp, moments))  # type: ignore[arg-type]
         if None not in moments
-        else [m.timestamp() if m is not None else None for m in moments],
+        else [m.timestamp() if m is not None else None for m in moments]
+    )
+    points = Points(
+        times,  # type: ignore[arg-type]  # the untimed are taken out just below
         lats,
         lons,
         number_column(raws["ele"]),
@@ -259,15 +261,14 @@ def _set_points(track: GpxTrack, raws: dict[str, list[str | None]], segments: li
         number_column(raws["cad"]),
         speeds,
         [None] * len(segments),  # GPX carries no cumulative distance
-        segments,
+        list(segments),
     )
-    track.untimed = moments.count(None)
-    rows: Iterable[tuple[Any, ...]] = zip(*columns, strict=True)
+    track.untimed = times.count(None)
     if track.untimed:
-        rows = (row for row in rows if row[0] is not None)
-    track.points = list(itertools.starmap(TrackPoint, rows))
-    if None in lats or None in lons:
-        track.unreadable = sum(1 for p in track.points if p.lat is None or p.lon is None)
+        points = points.take([i for i, t in enumerate(times) if t is not None])
+    track.points = points
+    if None in points.lat or None in points.lon:
+        track.unreadable = sum(1 for a, b in zip(points.lat, points.lon, strict=True) if a is None or b is None)
 
 
 class GpxReader(Reader):
@@ -315,9 +316,9 @@ def _track_activity(track: GpxTrack, source: str, digest: str, device: str | Non
         # Garmin's TrackPointExtension <cad> and Strava's GPX export count one
         # foot (strides/min, like FIT); walkrun stores steps/min. Cycling
         # cadence is pedal rpm and is kept as given.
-        for p in track.points:
-            if p.cadence_spm is not None:
-                p.cadence_spm *= 2
+        cadence = track.points.cadence_spm
+        if cadence.count(None) < len(cadence):
+            track.points.cadence_spm = [c * 2 if c is not None else None for c in cadence]
     cleaned = clean_points(track.points)
     points = cleaned.points
     if len(points) < 2:
@@ -327,11 +328,12 @@ def _track_activity(track: GpxTrack, source: str, digest: str, device: str | Non
         warnings.append(f"{track.untimed} point(s) without a readable time left out")
     if track.unreadable:
         warnings.append(f"{track.unreadable} point(s) whose position is not a number: position ignored")
-    t0 = points[0].t
-    times = [p.t - t0 for p in points]
-    breaks = {i for i in range(1, len(points)) if points[i].segment != points[i - 1].segment}
+    t0 = points.t[0]
+    times = [t - t0 for t in points.t]
+    seg = points.segment
+    breaks = {i for i in range(1, len(seg)) if seg[i] != seg[i - 1]} if seg.count(seg[0]) < len(seg) else set()
     dists = _distances(points, cleaned.steps_m, breaks)
-    speeds: list[float | None] = [p.speed_mps for p in points]
+    speeds = list(points.speed_mps)
     if None in speeds:
         derived = _speeds_by_segment(times, dists, breaks)
         speeds = [s if s is not None else derived[i] for i, s in enumerate(speeds)]
@@ -355,16 +357,16 @@ def _track_activity(track: GpxTrack, source: str, digest: str, device: str | Non
     )
 
 
-def _distances(points: list[TrackPoint], steps: list[float | None], breaks: set[int]) -> list[float | None]:
+def _distances(points: Points, steps: list[float | None], breaks: set[int]) -> list[float | None]:
     """Cumulative distance over positions; a pause or an impossible jump adds nothing."""
     out: list[float | None] = []
     total = 0.0
     seen = False
-    for i, p in enumerate(points):
+    for i, lat in enumerate(points.lat):
         step = steps[i]
         if step is not None and i not in breaks:
             total += step
-        if p.lat is not None:
+        if lat is not None:
             seen = True
         out.append(total if seen else None)
     return out

@@ -10,16 +10,12 @@ defusedxml (no DTDs or entities), with bounded depth and element count.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from walkrun.builtin.readers._cleaning import MAX_ELAPSED_S, MAX_TIME_GAP_S, Points, clean_points
 from walkrun.builtin.readers._trackmath import (
-    MAX_ELAPSED_S,
-    MAX_TIME_GAP_S,
-    TrackPoint,
-    clean_points,
     content_hash,
     is_foot_sport,
     moving_seconds,
@@ -224,7 +220,7 @@ def register_readers(register: Callable[[type[Reader]], None]) -> None:
 # --- activity ----------------------------------------------------------------
 
 
-def _track_points(act: TcxActivity, foot: bool) -> tuple[list[TrackPoint], int]:
+def _track_points(act: TcxActivity, foot: bool) -> tuple[Points, int]:
     """The activity's points with a readable time, converted a column at a time (C-level passes)."""
     raws = act.points.finish()
     moments = time_column(raws["Time"])
@@ -243,8 +239,8 @@ def _track_points(act: TcxActivity, foot: bool) -> tuple[list[TrackPoint], int]:
             2 * run if run is not None else (factor * cad if cad is not None else None)
             for run, cad in zip(run_cadence, cadence, strict=True)
         ]
-    columns = (
-        times,
+    points = Points(
+        times,  # type: ignore[arg-type]  # the untimed are taken out just below
         number_column(raws["LatitudeDegrees"]),
         number_column(raws["LongitudeDegrees"]),
         number_column(raws["AltitudeMeters"]),
@@ -252,13 +248,12 @@ def _track_points(act: TcxActivity, foot: bool) -> tuple[list[TrackPoint], int]:
         steps,
         number_column(raws["Speed"]),
         number_column(raws["DistanceMeters"]),
-        act.points.tags,
+        list(act.points.tags),
     )
     untimed = times.count(None)
-    rows: Iterable[tuple[Any, ...]] = zip(*columns, strict=True)
     if untimed:
-        rows = (row for row in rows if row[0] is not None)
-    return list(itertools.starmap(TrackPoint, rows)), untimed
+        points = points.take([i for i, t in enumerate(times) if t is not None])
+    return points, untimed
 
 
 @dataclass
@@ -295,13 +290,13 @@ def _lap_infos(act: TcxActivity, warnings: list[str]) -> list[_LapInfo]:
     return out
 
 
-def _start_time(act: TcxActivity, laps: list[_LapInfo], points: list[TrackPoint]) -> float | None:
+def _start_time(act: TcxActivity, laps: list[_LapInfo], points: Points) -> float | None:
     """The activity's start: Id, first lap or first point, ignoring a date far from the recording."""
     id_time = parse_time(act.texts.get("Id"))
     candidates = [id_time.timestamp()] if id_time else []
     candidates += [lap.start for lap in laps if lap.start is not None]
-    if points:
-        first = points[0].t
+    if len(points):
+        first = points.t[0]
         near = [c for c in candidates if abs(c - first) <= MAX_TIME_GAP_S]
         return min([*near, first])
     return candidates[0] if candidates else None
@@ -320,9 +315,9 @@ def _activity(act: TcxActivity, index: int, source: str, digest: str) -> Activit
     t0 = _start_time(act, laps, points)
     if t0 is None:
         return None
-    times = [max(0.0, p.t - t0) for p in points]
+    times = [t - t0 if t > t0 else 0.0 for t in points.t]
     dists = _distances(points, cleaned.steps_m)
-    speeds: list[float | None] = [p.speed_mps for p in points]
+    speeds = list(points.speed_mps)
     if None in speeds:
         derived = smoothed_speeds(times, dists)
         speeds = [s if s is not None else derived[i] for i, s in enumerate(speeds)]
@@ -373,7 +368,7 @@ def _moving(
     laps: list[_LapInfo],
     times: list[float],
     speeds: list[float | None],
-    points: list[TrackPoint],
+    points: Points,
     end_s: float,
     warnings: list[str],
 ) -> float | None:
@@ -384,23 +379,23 @@ def _moving(
             warnings.append(f"lap timers add up to {timer:.0f} s, more than the {end_s:.0f} s elapsed; capped")
         return min(timer, end_s)
     if times:
-        breaks = frozenset(i for i in range(1, len(points)) if points[i].segment != points[i - 1].segment)
+        seg = points.segment
+        breaks = frozenset(i for i in range(1, len(seg)) if seg[i] != seg[i - 1])
         return min(end_s, moving_seconds(times, speeds, breaks))
     return None
 
 
-def _distances(points: list[TrackPoint], steps: list[float | None]) -> list[float | None]:
+def _distances(points: Points, steps: list[float | None]) -> list[float | None]:
     """The file's cumulative distance, or one built from positions when it has none."""
-    recorded = [p.distance_m for p in points]
+    recorded = points.distance_m
     if recorded.count(None) < len(recorded):
-        return recorded
+        return list(recorded)
     out: list[float | None] = []
     total = 0.0
-    for i, p in enumerate(points):
-        step = steps[i]
+    for step, lat in zip(steps, points.lat, strict=True):
         if step is not None:
             total += step
-        out.append(total if p.lat is not None else None)
+        out.append(total if lat is not None else None)
     return out
 
 
