@@ -133,7 +133,10 @@ class SpanGrammar:
         size = (len(pieces) - 1) // stride
         columns: dict[str, list[str | None]] = {}
         for key, indexes in self.keys:
-            alternatives = [pieces[1 + index :: stride] for index in indexes]
+            # A group whose layout no point used is None throughout; usually one layout is left.
+            alternatives = [alt for index in indexes if (alt := pieces[1 + index :: stride]).count(None) < size]
+            if not alternatives:
+                continue
             raw: list[bytes] = alternatives[0]
             if len(alternatives) > 1:  # one layout matched per point: the others are None or empty
                 raw = [b"".join(filter(None, values)) for values in zip(*alternatives, strict=True)]
