@@ -64,11 +64,19 @@ def test_columns_survive_json_and_pickle_with_missing_values() -> None:
         ({"time_s": [-1.0, 1.0]}, "time_s has negative values"),
         ({"time_s": [0.0, None]}, "time_s has missing values"),
         ({"time_s": [0.0, 2.0, 1.0]}, "time_s goes back in time"),
+        ({"time_s": [0.0, 1.0, 2.0], "speed_mps": [None, -1e-300, None]}, "speed_mps has negative values"),
+        ({"time_s": [0.0, float("inf"), float("nan")]}, "time_s has missing values"),
     ],
 )
 def test_bad_columns_are_refused_once_per_column(columns: dict[str, list[float | None]], error: str) -> None:
     with pytest.raises(ValidationError, match=error):
         SampleColumns(**columns)
+
+
+def test_negative_zero_and_negative_nan_are_not_negative_values() -> None:
+    # The quick sign-bit scan flags both; the exact test must then let them through.
+    cols = SampleColumns(time_s=[-0.0, 1.0], speed_mps=[-0.0, -float("nan")], heart_rate_bpm=[float("nan"), 100.0])
+    assert cols.speed_mps[0] == 0.0 and cols.speed_mps[1] != cols.speed_mps[1]
 
 
 def test_points_out_of_order_are_sorted_not_refused() -> None:
