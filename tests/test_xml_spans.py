@@ -201,6 +201,7 @@ QUIRKS = [
     "bad_byte",
     "bad_attribute",
     "mismatched",
+    "repeated_attribute",
 ]
 BAD_BYTE = "@@bad-byte@@"
 
@@ -296,6 +297,9 @@ def gpx_point(i: int, quirk: str, prefix: str, ws: str, style: str, with_ele: bo
             ext = ext.replace("TrackPointExtension>", "TrackPointExtension novalue>", 1)
         case "mismatched":
             ele = "<ele>1</elx>"
+        case "repeated_attribute":
+            twice = 'TrackPointExtension CadenceSensor="Footpod" CadenceSensor="Bike">'
+            ext = ext.replace("TrackPointExtension>", twice, 1)
     return f"<trkpt {attrs}>{ws}{ele}{ws}{time}{ws}{ext}{ws}</trkpt>"
 
 
@@ -388,6 +392,8 @@ def tcx_point(i: int, quirk: str, prefix: str, ws: str, style: str, with_pos: bo
             hr = hr.replace("<HeartRateBpm>", "<HeartRateBpm xsi:type>")
         case "mismatched":
             dist = "<DistanceMeters>1</Distance>"
+        case "repeated_attribute":
+            ext = ext.replace("TPX>", 'TPX CadenceSensor="Footpod" CadenceSensor="Bike">', 1)
     return f"<Trackpoint>{ws}{time}{ws}{pos}{ws}{dist}{ws}{hr}{ws}{ext}{ws}</Trackpoint>"
 
 

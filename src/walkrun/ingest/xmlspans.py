@@ -36,6 +36,7 @@ from operator import methodcaller
 __all__ = [
     "ATTR",
     "ATTRIBUTES",
+    "PREFIX",
     "TEXT",
     "VALUE",
     "WS",
@@ -58,15 +59,16 @@ VALUE = rb"[\t\n\r\x20-\x25\x27-\x3b\x3d\x3f-\x7e]{0,64}+"
 TEXT = rb"[\t\n\r\x20-\x25\x27-\x3b\x3d\x3f-\x7e]{0,1000}+"
 # The same inside a quoted attribute (no quote of either kind).
 ATTR = rb"[\t\n\r\x20\x21\x23-\x25\x28-\x3b\x3d-\x7e]{0,64}+"
-# Attributes an extension element may carry: Garmin's default-namespace declaration, TPX's
-# CadenceSensor and an xsi:type (xsi must then be declared on the root, as prefixes are).
+# Attributes an extension element may carry, each at most once and in this order (so never a
+# repeated attribute, which XML forbids): Garmin's default-namespace declaration, an xsi:type
+# (xsi must then be declared on the root, as prefixes are) and TPX's CadenceSensor.
 ATTRIBUTES = (
-    rb'(?:[ \t\r\n]+(?:xmlns="http://www\.garmin\.com/xmlschemas/[A-Za-z0-9/._-]{0,100}"'
-    rb'|xsi:type="[A-Za-z0-9_.:-]{1,64}"|CadenceSensor="[A-Za-z]{1,16}"))*[ \t\r\n]*'
+    rb'(?:[ \t\r\n]+xmlns="http://www\.garmin\.com/xmlschemas/[A-Za-z0-9/._-]{0,100}")?'
+    rb'(?:[ \t\r\n]+xsi:type="[A-Za-z0-9_.:-]{1,64}")?'
+    rb'(?:[ \t\r\n]+CadenceSensor="[A-Za-z]{1,16}")?[ \t\r\n]*'
 )
 # Any namespace prefix, colon included, or none.
 PREFIX = rb"(?:[A-Za-z_][\w.-]*+:)?+"
-_FEED_BYTES = 64 * 1024
 
 
 def leaf(name: bytes, key: str | None = None, prefix_group: str | None = None) -> bytes:

@@ -134,7 +134,7 @@ SPANS = SpanGrammar(
     + leaf(b"time", "time")
     + leaf(b"course")
     + leaf(b"speed", "speed")
-    + rb"(?:<(?P<_n>%s)>%s</(?P=_n)>%s)*" % (_IGNORED, TEXT, WS)
+    + rb"(?:<(?P<_n>%s)>%s</(?P=_n)>%s){0,20}" % (_IGNORED, TEXT, WS)
     + rb"(?:<extensions>%s(?:<(?P<_p>%s)TrackPointExtension%s>%s" % (WS, PREFIX, ATTRIBUTES, WS)
     + b"".join(leaf(name, key, "_p") for name, key in _TPE_CHILDREN)
     + rb"</(?P=_p)TrackPointExtension>%s|%s)</extensions>%s)?+" % (WS, _APPLE, WS)
