@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -210,20 +211,29 @@ def encoded(doc: str) -> bytes:
     return doc.encode("utf-8").replace(BAD_BYTE.encode(), b"\xff")
 
 
-@st.composite
-def gpx_documents(draw: st.DrawFn) -> bytes:
-    prefix = draw(st.sampled_from(["gpxtpx:", "ns3:", ""]))
+PointMaker = Callable[[int, str, str, str, str, bool, bool], str]
+
+
+def drawn_spans(draw: st.DrawFn, point: PointMaker, prefixes: list[str], tags: list[str]) -> tuple[list[str], str]:
+    """Up to three spans (each tag drawn from ``tags``) of up to six points with drawn quirks."""
+    prefix = draw(st.sampled_from(prefixes))
     ws = draw(st.sampled_from(["", "\n  ", "\r\n\t"]))
     style = draw(st.sampled_from(["plain", "fraction", "offset", "padded"]))
-    segments = draw(st.lists(st.lists(st.sampled_from(QUIRKS), min_size=0, max_size=6), min_size=1, max_size=3))
+    groups = draw(st.lists(st.lists(st.sampled_from(QUIRKS), min_size=0, max_size=6), min_size=1, max_size=3))
     out, i = [], 0
-    for quirks in segments:
-        seg_tag = draw(st.sampled_from(["trkseg", "trkseg", "trkseg", "p:trkseg"]))
+    for quirks in groups:
+        tag = draw(st.sampled_from(tags))
         pts = []
         for quirk in quirks:
             i += 1
-            pts.append(gpx_point(i, quirk, prefix, ws, style, draw(st.booleans()), draw(st.booleans())))
-        out.append(f"<{seg_tag}>{ws}{ws.join(pts)}{ws}</{seg_tag}>")
+            pts.append(point(i, quirk, prefix, ws, style, draw(st.booleans()), draw(st.booleans())))
+        out.append(f"<{tag}>{ws}{ws.join(pts)}{ws}</{tag}>")
+    return out, ws
+
+
+@st.composite
+def gpx_documents(draw: st.DrawFn) -> bytes:
+    out, ws = drawn_spans(draw, gpx_point, ["gpxtpx:", "ns3:", ""], ["trkseg", "trkseg", "trkseg", "p:trkseg"])
     wrap = draw(st.sampled_from(["trk", "trk", "odd_depth"]))
     body = ws.join(out)
     if wrap == "odd_depth":
@@ -305,18 +315,7 @@ def gpx_point(i: int, quirk: str, prefix: str, ws: str, style: str, with_ele: bo
 
 @st.composite
 def tcx_documents(draw: st.DrawFn) -> bytes:
-    prefix = draw(st.sampled_from(["ns3:", "ext:", ""]))
-    ws = draw(st.sampled_from(["", "\n    ", "\r\n\t"]))
-    style = draw(st.sampled_from(["plain", "fraction", "offset", "padded"]))
-    tracks = draw(st.lists(st.lists(st.sampled_from(QUIRKS), min_size=0, max_size=6), min_size=1, max_size=3))
-    out, i = [], 0
-    for quirks in tracks:
-        track_tag = draw(st.sampled_from(["Track", "Track", "Track", "t:Track"]))
-        pts = []
-        for quirk in quirks:
-            i += 1
-            pts.append(tcx_point(i, quirk, prefix, ws, style, draw(st.booleans()), draw(st.booleans())))
-        out.append(f"<{track_tag}>{ws}{ws.join(pts)}{ws}</{track_tag}>")
+    out, ws = drawn_spans(draw, tcx_point, ["ns3:", "ext:", ""], ["Track", "Track", "Track", "t:Track"])
     tpx_ns = (
         "xmlns:ns3='urn:ax' xmlns:ext='urn:ax' xmlns:t='http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2'"
     )
