@@ -14,7 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 from xml.etree.ElementTree import Element
 
 import defusedxml
@@ -30,6 +30,7 @@ __all__ = [
     "check_xml",
     "local_name",
     "parse_xml",
+    "read_document",
     "root_element_name",
     "strip_xml_noise",
     "xml_text",
@@ -408,6 +409,28 @@ class XmlStream:
         except RecursionError:
             raise ReadError(self.source, f"{self.kind} nests elements too deep; refused") from None
         return cut is None or self._span_opens == cut.opens
+
+
+S = TypeVar("S", bound=XmlStream)
+
+
+def read_document(data: bytes, source: str, root: str, make: Callable[[], S], fast: bool = True) -> S:
+    """A fresh stream from ``make`` that has read a whole ``root`` document (GPX, TCX).
+
+    A DTD is refused before anything else is judged, then the root element's
+    name. When the fast path asks for it (see :meth:`XmlStream.run`), the
+    document is read again on a new stream with every element streamed.
+    """
+    check_xml(data, source)
+    found = root_element_name(data[:4096])
+    if found != root:
+        kind = make().kind
+        raise ReadError(source, f"XML root element is <{found}>, not <{root}>" if found else f"not a {kind} document")
+    stream = make()
+    if not stream.run(data, fast, checked=True):
+        stream = make()
+        stream.run(data, fast=False, checked=True)
+    return stream
 
 
 @functools.cache

@@ -29,7 +29,7 @@ from walkrun.builtin.readers._trackmath import (
 )
 from walkrun.domain.activities import Activity
 from walkrun.domain.errors import NotAnActivityError, ReadError
-from walkrun.ingest.xmlsafe import Leaf, XmlStream, check_xml, root_element_name
+from walkrun.ingest.xmlsafe import Leaf, XmlStream, read_document, root_element_name
 from walkrun.ingest.xmlspans import ATTR, ATTRIBUTES, PREFIX, TEXT, WS, PointTexts, SpanGrammar, leaf
 from walkrun.plugins.hookspecs import hookimpl
 from walkrun.plugins.readers import Reader
@@ -226,14 +226,7 @@ def parse_gpx(data: bytes, source: str, fast: bool = True) -> GpxDocument:
 
     ``fast=False`` streams every element (the fast path's oracle in the tests).
     """
-    check_xml(data, source)  # a DTD is refused before anything else is judged
-    root = root_element_name(data[:4096])
-    if root != "gpx":
-        raise ReadError(source, f"XML root element is <{root}>, not <gpx>" if root else "not a GPX document")
-    stream = _GpxStream(source)
-    if not stream.run(data, fast, checked=True):
-        stream = _GpxStream(source)
-        stream.run(data, fast=False, checked=True)
+    stream = read_document(data, source, "gpx", lambda: _GpxStream(source), fast)
     return GpxDocument(creator=stream.creator, tracks=stream.tracks)
 
 

@@ -28,7 +28,7 @@ from walkrun.builtin.readers._trackmath import (
 )
 from walkrun.domain.activities import Activity, Lap
 from walkrun.domain.errors import NotAnActivityError, ReadError
-from walkrun.ingest.xmlsafe import Leaf, XmlStream, check_xml, root_element_name
+from walkrun.ingest.xmlsafe import Leaf, XmlStream, read_document, root_element_name
 from walkrun.ingest.xmlspans import ATTRIBUTES, PREFIX, VALUE, WS, PointTexts, SpanGrammar, leaf
 from walkrun.plugins.hookspecs import hookimpl
 from walkrun.plugins.readers import Reader
@@ -175,15 +175,7 @@ def parse_tcx(data: bytes, source: str, fast: bool = True) -> list[TcxActivity]:
 
     ``fast=False`` streams every element (the fast path's oracle in the tests).
     """
-    check_xml(data, source)  # a DTD is refused before anything else is judged
-    root = root_element_name(data[:4096])
-    if root != ROOT:
-        raise ReadError(source, f"XML root element is <{root}>, not <{ROOT}>" if root else "not a TCX document")
-    stream = _TcxStream(source)
-    if not stream.run(data, fast, checked=True):
-        stream = _TcxStream(source)
-        stream.run(data, fast=False, checked=True)
-    return stream.activities
+    return read_document(data, source, ROOT, lambda: _TcxStream(source), fast).activities
 
 
 class TcxReader(Reader):
