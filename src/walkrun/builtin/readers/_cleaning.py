@@ -7,6 +7,7 @@ loops only run for the columns that actually hold something impossible.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 import operator
@@ -71,8 +72,30 @@ class Points:
             return Points(*([col[i] for i in index] for col in columns))
         return Points(*(list(getter(col)) for col in columns))
 
-    def head(self, n: int) -> Points:
-        return Points(*(getattr(self, f.name)[:n] for f in fields(self)))
+    def breaks(self) -> frozenset[int]:
+        """The indexes where a new segment starts: the step into them is a pause."""
+        seg = self.segment
+        if not seg or seg.count(seg[0]) == len(seg):
+            return frozenset()
+        return frozenset(i for i in range(1, len(seg)) if seg[i] != seg[i - 1])
+
+    @classmethod
+    def timed(
+        cls, moments: list[dt.datetime | None], *columns: list[float | None], segment: list[int]
+    ) -> tuple[Points, int]:
+        """Points from parsed times and value columns (in field order), without those that have no time.
+
+        Also returns how many were left out for having none.
+        """
+        if None in moments:
+            times: list[float | None] = [m.timestamp() if m is not None else None for m in moments]
+        else:
+            times = list(map(dt.datetime.timestamp, moments))  # type: ignore[arg-type]
+        untimed = times.count(None)
+        points = cls(times, *columns, segment)  # type: ignore[arg-type, call-arg]  # untimed leave below
+        if untimed:
+            points = points.take([i for i, t in enumerate(times) if t is not None])
+        return points, untimed
 
 
 @dataclass

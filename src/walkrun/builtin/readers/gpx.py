@@ -240,13 +240,8 @@ def _set_points(track: GpxTrack, raws: dict[str, list[str | None]], segments: li
     speeds = number_column(raws["speed"])
     if any(v is None for v in speeds):
         speeds = [s if s is not None else x for s, x in zip(speeds, number_column(raws["xspeed"]), strict=True)]
-    times: list[float | None] = (
-        list(map(dt.datetime.timestamp, moments))  # type: ignore[arg-type]
-        if None not in moments
-        else [m.timestamp() if m is not None else None for m in moments]
-    )
-    points = Points(
-        times,  # type: ignore[arg-type]  # the untimed are taken out just below
+    points, track.untimed = Points.timed(
+        moments,
         lats,
         lons,
         number_column(raws["ele"]),
@@ -254,11 +249,8 @@ def _set_points(track: GpxTrack, raws: dict[str, list[str | None]], segments: li
         number_column(raws["cad"]),
         speeds,
         [None] * len(segments),  # GPX carries no cumulative distance
-        list(segments),
+        segment=list(segments),
     )
-    track.untimed = times.count(None)
-    if track.untimed:
-        points = points.take([i for i, t in enumerate(times) if t is not None])
     track.points = points
     if None in points.lat or None in points.lon:
         track.unreadable = sum(1 for a, b in zip(points.lat, points.lon, strict=True) if a is None or b is None)
@@ -323,8 +315,7 @@ def _track_activity(track: GpxTrack, source: str, digest: str, device: str | Non
         warnings.append(f"{track.unreadable} point(s) whose position is not a number: position ignored")
     t0 = points.t[0]
     times = [t - t0 for t in points.t]
-    seg = points.segment
-    breaks = {i for i in range(1, len(seg)) if seg[i] != seg[i - 1]} if seg.count(seg[0]) < len(seg) else set()
+    breaks = points.breaks()
     dists = _distances(points, cleaned.steps_m, breaks)
     speeds = list(points.speed_mps)
     if None in speeds:
@@ -340,7 +331,7 @@ def _track_activity(track: GpxTrack, source: str, digest: str, device: str | Non
         start_utc=dt.datetime.fromtimestamp(t0, dt.UTC),
         utc_offset_s=track.utc_offset_s,
         elapsed_s=times[-1],
-        moving_s=min(times[-1], moving_seconds(times, speeds, frozenset(breaks))),
+        moving_s=min(times[-1], moving_seconds(times, speeds, breaks)),
         distance_m=total,
         columns=samples,
         device=device,
@@ -350,7 +341,7 @@ def _track_activity(track: GpxTrack, source: str, digest: str, device: str | Non
     )
 
 
-def _distances(points: Points, steps: list[float | None], breaks: set[int]) -> list[float | None]:
+def _distances(points: Points, steps: list[float | None], breaks: frozenset[int]) -> list[float | None]:
     """Cumulative distance over positions; a pause or an impossible jump adds nothing."""
     out: list[float | None] = []
     total = 0.0
@@ -365,7 +356,7 @@ def _distances(points: Points, steps: list[float | None], breaks: set[int]) -> l
     return out
 
 
-def _speeds_by_segment(times: list[float], dists: list[float | None], breaks: set[int]) -> list[float | None]:
+def _speeds_by_segment(times: list[float], dists: list[float | None], breaks: frozenset[int]) -> list[float | None]:
     """Smoothed speeds computed inside each segment, so a pause never blurs into them."""
     bounds = [0, *sorted(breaks), len(times)]
     out: list[float | None] = []

@@ -215,11 +215,6 @@ def register_readers(register: Callable[[type[Reader]], None]) -> None:
 def _track_points(act: TcxActivity, foot: bool) -> tuple[Points, int]:
     """The activity's points with a readable time, converted a column at a time (C-level passes)."""
     raws = act.points.finish()
-    moments = time_column(raws["Time"])
-    if None in moments:
-        times: list[float | None] = [m.timestamp() if m is not None else None for m in moments]
-    else:
-        times = list(map(dt.datetime.timestamp, moments))  # type: ignore[arg-type]
     run_cadence = number_column(raws["RunCadence"])
     cadence = number_column(raws["Cadence"])
     # RunCadence counts one foot (strides/min); Trackpoint <Cadence> is pedal rpm on bikes, strides on foot.
@@ -231,8 +226,8 @@ def _track_points(act: TcxActivity, foot: bool) -> tuple[Points, int]:
             2 * run if run is not None else (factor * cad if cad is not None else None)
             for run, cad in zip(run_cadence, cadence, strict=True)
         ]
-    points = Points(
-        times,  # type: ignore[arg-type]  # the untimed are taken out just below
+    return Points.timed(
+        time_column(raws["Time"]),
         number_column(raws["LatitudeDegrees"]),
         number_column(raws["LongitudeDegrees"]),
         number_column(raws["AltitudeMeters"]),
@@ -240,12 +235,8 @@ def _track_points(act: TcxActivity, foot: bool) -> tuple[Points, int]:
         steps,
         number_column(raws["Speed"]),
         number_column(raws["DistanceMeters"]),
-        list(act.points.tags),
+        segment=list(act.points.tags),
     )
-    untimed = times.count(None)
-    if untimed:
-        points = points.take([i for i, t in enumerate(times) if t is not None])
-    return points, untimed
 
 
 @dataclass
@@ -371,9 +362,7 @@ def _moving(
             warnings.append(f"lap timers add up to {timer:.0f} s, more than the {end_s:.0f} s elapsed; capped")
         return min(timer, end_s)
     if times:
-        seg = points.segment
-        breaks = frozenset(i for i in range(1, len(seg)) if seg[i] != seg[i - 1])
-        return min(end_s, moving_seconds(times, speeds, breaks))
+        return min(end_s, moving_seconds(times, speeds, points.breaks()))
     return None
 
 
