@@ -98,7 +98,7 @@ def _encode_value(name: str, fdef: FieldDef, value: Value) -> bytes:
     if not low <= raw <= high or raw == fdef.base.invalid:
         # Writing the invalid value by accident would make the field silently disappear.
         raise ValueError(f"field {name!r}: {value!r} does not fit FIT {fdef.base.name} (raw {raw})")
-    return struct.pack("<" + fdef.base.fmt, raw)
+    return fdef.base.packer.pack(raw)
 
 
 @dataclass(frozen=True)

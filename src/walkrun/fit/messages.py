@@ -8,6 +8,7 @@ messages of these definitions into bytes.
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,15 +24,25 @@ class BaseType:
     fmt: str
     invalid: int
 
-    @property
+    # Cached: the encoder asks for these once per value of every record it writes.
+    @functools.cached_property
     def size(self) -> int:
         return struct.calcsize("<" + self.fmt)
+
+    @functools.cached_property
+    def packer(self) -> struct.Struct:
+        """Little-endian packing of one value of this type."""
+        return struct.Struct("<" + self.fmt)
 
     @property
     def zero_invalid(self) -> bool:
         return self.name.endswith("z")
 
     def bounds(self) -> tuple[int, int]:
+        return self._bounds
+
+    @functools.cached_property
+    def _bounds(self) -> tuple[int, int]:
         bits = self.size * 8
         if self.fmt.islower():  # signed struct codes
             return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
