@@ -264,7 +264,7 @@ def cut_spans(data: bytes, grammar: SpanGrammar) -> Cut | None:
             continue
         if block.prefixes and not _declared(root, data[begin:end], block.prefixes):
             continue
-        blocks[opens] = Block(block.size, block.columns)
+        blocks[opens] = block
         pieces.append(data[kept:begin])
         kept = end
     if not blocks:
